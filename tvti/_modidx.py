@@ -72,4 +72,15 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'tvti.data.load_dataset': ('data.html#load_dataset', 'tvti/data.py'),
                            'tvti.data.make_meta': ('data.html#make_meta', 'tvti/data.py'),
                            'tvti.data.show_frames': ('data.html#show_frames', 'tvti/data.py'),
-                           'tvti.data.validate_sequence': ('data.html#validate_sequence', 'tvti/data.py')}}}
+                           'tvti.data.validate_sequence': ('data.html#validate_sequence', 'tvti/data.py')},
+            'tvti.demo': { 'tvti.demo.run_demo': ('demo.html#run_demo', 'tvti/demo.py'),
+                           'tvti.demo.tvti_demo': ('demo.html#tvti_demo', 'tvti/demo.py')},
+            'tvti.ingest': { 'tvti.ingest.FrameSource': ('ingest.html#framesource', 'tvti/ingest.py'),
+                             'tvti.ingest.FrameSource.__init__': ('ingest.html#framesource.__init__', 'tvti/ingest.py'),
+                             'tvti.ingest.FrameSource.__len__': ('ingest.html#framesource.__len__', 'tvti/ingest.py'),
+                             'tvti.ingest.FrameSource._read_image': ('ingest.html#framesource._read_image', 'tvti/ingest.py'),
+                             'tvti.ingest.FrameSource.frames': ('ingest.html#framesource.frames', 'tvti/ingest.py'),
+                             'tvti.ingest._natural_key': ('ingest.html#_natural_key', 'tvti/ingest.py'),
+                             'tvti.ingest._target_size': ('ingest.html#_target_size', 'tvti/ingest.py'),
+                             'tvti.ingest.ingest': ('ingest.html#ingest', 'tvti/ingest.py'),
+                             'tvti.ingest.tvti_ingest': ('ingest.html#tvti_ingest', 'tvti/ingest.py')}}}
