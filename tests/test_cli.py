@@ -1,0 +1,108 @@
+"""The console scripts as a user runs them: --help, a real video, the background methods, and bad input."""
+import subprocess
+import numpy as np
+import cv2
+import pytest
+from conftest import command
+from tvti.data import load_dataset
+from tvti.background import make_pan_clip, make_occluded_clip
+
+
+def run(*args, timeout=300):
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+
+def write_pngs(folder, frames):
+    folder.mkdir()
+    for t, f in enumerate(frames): cv2.imwrite(str(folder / f"{t:04d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    return folder
+
+
+@pytest.mark.parametrize("name", ["tvti-ingest", "tvti-demo"])
+def test_help(name):
+    r = run(command(name), "--help")
+    assert r.returncode == 0, r.stderr
+    assert "usage:" in r.stdout and "--quiet" in r.stdout
+
+
+def test_ingest_real_video_stride_2(tmp_path, shared_data):
+    out = tmp_path / "demo"
+    r = run(command("tvti-ingest"), shared_data / "video" / "demo.mp4", out, "--stride", "2", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "wrote" in r.stdout and "115 frames" in r.stdout
+    s = load_dataset(out)[0]
+    assert (len(s), s.height, s.width, s.fps) == (115, 994, 1768, 15.0)
+    assert s.background.shape == (994, 1768, 3)
+    # the median is a real estimate: it is no frame of the clip, and it is close to all of them where nobody walks
+    diff = np.abs(s.frames[::20].astype(int) - s.background).max(-1)
+    assert all((d > 0).any() for d in diff)
+    assert np.median(diff) < 10
+
+
+def test_ingest_panorama_recovers_the_pan(tmp_path):
+    frames, off, big = make_pan_clip(T=30, H=144, W=192, step=(5, 1), seed=7)
+    out = tmp_path / "ski"
+    r = run(command("tvti-ingest"), write_pngs(tmp_path / "pngs", frames), out, "--background", "panorama", "--fps", "25", "--quiet")
+    assert r.returncode == 0, r.stderr
+    s = load_dataset(out)[0]
+    assert s.background.shape == (30, 144, 192, 3)     # one background per frame for a moving camera
+    truth = np.stack([big[y:y + 144, x:x + 192] for x, y in off]).astype(int)
+    err = np.abs(s.background.astype(int) - truth)[:, 2:-2, 2:-2].mean()
+    assert err < 4, err
+    assert s.background_at(7).shape == (144, 192, 3)
+
+
+def test_ingest_dive_background(tmp_path):
+    frames, bg = make_occluded_clip(T=20, H=64, W=48, n_occluders=0, noise=0, seed=3)
+    frames[:10, 5:20, 20:30] = 255      # a diver at the top during the first half
+    frames[10:, 45:60, 20:30] = 255     # and at the bottom during the second
+    out = tmp_path / "dive"
+    r = run(command("tvti-ingest"), write_pngs(tmp_path / "pngs", frames), out, "--background", "dive", "--fps", "50", "--quiet")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(load_dataset(out)[0].background, bg)
+
+
+@pytest.fixture
+def small_video(tmp_path):
+    frames, _ = make_occluded_clip(T=20, H=48, W=64, seed=1)
+    p = tmp_path / "small.avi"
+    vw = cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"MJPG"), 25, (64, 48))
+    for f in frames: vw.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    vw.release()
+    return p
+
+
+def test_bad_input_is_one_clear_line(tmp_path, small_video):
+    corrupt = tmp_path / "corrupt.mp4"; corrupt.write_bytes(b"\x00" * 4096)
+    exists = tmp_path / "exists"; exists.mkdir()
+    cases = [
+        ([tmp_path / "missing.mp4", tmp_path / "o1"], "missing.mp4: no such file or folder"),
+        ([corrupt, tmp_path / "o2"], "corrupt.mp4: cannot be decoded as a video"),
+        ([small_video, exists], "already exists"),
+        ([small_video, tmp_path / "o3", "--background", "mode"], "--background 'mode': expected one of"),
+        ([small_video, tmp_path / "o4", "--stride", "0"], "--stride must be >= 1"),
+        ([small_video, tmp_path / "o5", "--width", "4"], "--width must be at least 16"),
+    ]
+    for args, msg in cases:
+        r = run(command("tvti-ingest"), *args, "--quiet")
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        err = r.stderr.strip().splitlines()
+        assert err[-1].startswith("tvti-ingest: error: ") and msg in err[-1], (args, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 6))
+
+
+def test_ingest_overwrite(tmp_path, small_video):
+    out = tmp_path / "o"
+    assert run(command("tvti-ingest"), small_video, out, "--quiet").returncode == 0
+    r = run(command("tvti-ingest"), small_video, out, "--stride", "2", "--overwrite", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert len(load_dataset(out)[0]) == 10
+
+
+def test_demo_command(tmp_path):
+    r = run(command("tvti-demo"), "--out", tmp_path / "demo", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "demo" / "background.png").exists()
+    assert "not yet in this release" in r.stdout
+    load_dataset(tmp_path / "demo" / "data")
