@@ -18,6 +18,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'tvti.background.panorama_background': ('background.html#panorama_background', 'tvti/background.py'),
                                  'tvti.background.random_texture': ('background.html#random_texture', 'tvti/background.py'),
                                  'tvti.background.sample_indices': ('background.html#sample_indices', 'tvti/background.py'),
+                                 'tvti.background.sift_features': ('background.html#sift_features', 'tvti/background.py'),
                                  'tvti.background.temporal_median': ('background.html#temporal_median', 'tvti/background.py')},
             'tvti.core': { 'tvti.core.TvtiError': ('core.html#tvtierror', 'tvti/core.py'),
                            'tvti.core.atomic_write': ('core.html#atomic_write', 'tvti/core.py'),
