@@ -24,6 +24,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'tvti.core.atomic_write': ('core.html#atomic_write', 'tvti/core.py'),
                            'tvti.core.cli_errors': ('core.html#cli_errors', 'tvti/core.py'),
                            'tvti.core.load_json': ('core.html#load_json', 'tvti/core.py'),
+                           'tvti.core.release_pages': ('core.html#release_pages', 'tvti/core.py'),
                            'tvti.core.save_json': ('core.html#save_json', 'tvti/core.py'),
                            'tvti.core.seed_everything': ('core.html#seed_everything', 'tvti/core.py'),
                            'tvti.core.shared_data_dir': ('core.html#shared_data_dir', 'tvti/core.py')},
