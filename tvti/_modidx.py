@@ -115,4 +115,13 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'tvti.motion.limb_dir': ('motion.html#limb_dir', 'tvti/motion.py'),
                              'tvti.motion.pose_from_angles': ('motion.html#pose_from_angles', 'tvti/motion.py'),
                              'tvti.motion.procedural_motion': ('motion.html#procedural_motion', 'tvti/motion.py'),
-                             'tvti.motion.rest_angles': ('motion.html#rest_angles', 'tvti/motion.py')}}}
+                             'tvti.motion.rest_angles': ('motion.html#rest_angles', 'tvti/motion.py')},
+            'tvti.render': { 'tvti.render._tone': ('render.html#_tone', 'tvti/render.py'),
+                             'tvti.render.capsule_polygons': ('render.html#capsule_polygons', 'tvti/render.py'),
+                             'tvti.render.intrinsics': ('render.html#intrinsics', 'tvti/render.py'),
+                             'tvti.render.look_at': ('render.html#look_at', 'tvti/render.py'),
+                             'tvti.render.part_colours': ('render.html#part_colours', 'tvti/render.py'),
+                             'tvti.render.project': ('render.html#project', 'tvti/render.py'),
+                             'tvti.render.render_video': ('render.html#render_video', 'tvti/render.py'),
+                             'tvti.render.smooth_lighting': ('render.html#smooth_lighting', 'tvti/render.py'),
+                             'tvti.render.to_camera': ('render.html#to_camera', 'tvti/render.py')}}}
