@@ -1,0 +1,105 @@
+"""tvti-train as a user runs it: the acceptance run, exact resume, every preset, and two processes under torchrun."""
+import os, subprocess, sys, warnings
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import command, ROOT
+from tvti.train import train, load_checkpoint
+from tvti.variants import VARIANTS
+
+TINY = ROOT / "data_samples" / "tiny"
+
+
+def run(*args, timeout=600, env=None):
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def quiet_train(*a, **k):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return train(*a, progress=False, **k)
+
+
+def test_200_steps_of_ours_lower_the_reconstruction_loss(tmp_path):
+    r = run(command("tvti-train"), TINY, tmp_path / "run", "--preset", "ours", "--steps", "200", "--quiet")
+    assert r.returncode == 0, r.stderr
+    log = pd.read_csv(tmp_path / "run" / "log.csv")
+    first, last = log["reconst"].iloc[:2].mean(), log["reconst"].iloc[-5:].mean()
+    assert last < 0.6 * first, (first, last)
+    for f in ("config.json", "losses.png", "checkpoints/latest.pt", "checkpoints/best.pt", "samples/step_000200.png"):
+        assert (tmp_path / "run" / f).exists(), f
+
+
+def test_resume_is_bit_identical(tmp_path):
+    quiet_train(TINY, tmp_path / "a", steps=60, seed=1, val_every=25)
+    quiet_train(TINY, tmp_path / "a", steps=120, seed=1, resume=True)
+    quiet_train(TINY, tmp_path / "b", steps=120, seed=1, val_every=25)
+    a = load_checkpoint(tmp_path / "a" / "checkpoints" / "latest.pt")
+    b = load_checkpoint(tmp_path / "b" / "checkpoints" / "latest.pt")
+    assert a["step"] == b["step"] == 120
+    assert a["objective"].keys() == b["objective"].keys()
+    diff = [k for k in a["objective"] if not torch.equal(a["objective"][k], b["objective"][k])]
+    assert diff == [], diff[:5]
+
+
+def test_resume_cli_and_bad_input(tmp_path):
+    out = tmp_path / "run"
+    assert run(command("tvti-train"), TINY, out, "--steps", "4", "--val-every", "2", "--quiet").returncode == 0
+    r = run(command("tvti-train"), TINY, out, "--steps", "6", "--resume", "--quiet")
+    assert r.returncode == 0 and "at step 6" in r.stdout, r.stderr
+    for args, msg in [([TINY, out, "--steps", "3"], "already holds a run"),
+                      ([TINY, tmp_path / "x", "--preset", "simclr"], "--preset 'simclr': expected one of"),
+                      ([tmp_path / "nodata", tmp_path / "y"], "no such dataset folder"),
+                      ([TINY, tmp_path / "z", "--preset", "mv-css"], "needs a multi-view dataset"),
+                      ([TINY, tmp_path / "w", "--set", "tv_dims=3"], "unknown field(s) tv_dims")]:
+        r = run(command("tvti-train"), *args, "--quiet")
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+@pytest.fixture(scope="module")
+def multiview_tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mv") / "mv"
+    r = run(command("tvti-synth"), out, "--preset", "multiview", "--size", "64x64", "--frames", "32", "--actions", "walking", "--quiet")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.mark.parametrize("preset", list(VARIANTS))
+def test_every_preset_trains_a_few_steps(tmp_path, preset, multiview_tiny):
+    data = multiview_tiny if preset == "mv-css" else TINY
+    r = quiet_train(data, tmp_path / preset, preset=preset, steps=4, batch=2, val_every=2, sample_every=4, d_max=12)
+    assert r["step"] == 4 and np.isfinite(r["best"])
+    assert np.isfinite(r["last_terms"]["total"])
+
+
+def test_torchrun_two_processes_keep_identical_parameters(tmp_path):
+    script = tmp_path / "ddp.py"
+    # each rank saves its own parameters after training; the test compares them
+    script.write_text(f"""
+import os, warnings, torch, torch.distributed as dist
+warnings.simplefilter("ignore")
+import tvti.train as T
+captured = {{}}
+orig = T.Objective
+class Spy(orig):
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k); captured["obj"] = self
+T.Objective = Spy
+T.train({str(TINY)!r}, {str(tmp_path / 'run')!r}, steps=6, batch=2, val_every=3, progress=False)
+rank = dist.get_rank()
+torch.save({{k: v for k, v in captured["obj"].state_dict().items() if not k.startswith("perceptual.")}}, {str(tmp_path)!r} + f"/rank{{rank}}.pt")
+dist.destroy_process_group()
+""")
+    torchrun = Path(sys.executable).parent / "torchrun"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = run(torchrun, "--nproc_per_node", "2", "--master_port", "29517", script, timeout=240, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    a, b = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
+    assert len(a) > 100 and a.keys() == b.keys()
+    assert [k for k in a if not torch.equal(a[k], b[k])] == []        # parameters and batch-norm statistics alike
+    saved = torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=False)
+    assert saved["step"] == 6 and all(torch.equal(saved["objective"][k], a[k]) for k in a if "running" not in k)
+    cfg = __import__("json").loads((tmp_path / "run" / "config.json").read_text())
+    assert cfg["world_size"] == 2
