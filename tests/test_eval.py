@@ -1,0 +1,44 @@
+"""tvti-eval as a user runs it: a short run on the committed sample, evaluated to JSON; bad input in one line."""
+import json, subprocess
+import numpy as np
+import pytest
+from conftest import command, ROOT
+
+TINY = ROOT / "data_samples" / "tiny"
+
+
+def run(*args, timeout=600):
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval") / "run"
+    r = run(command("tvti-train"), TINY, out, "--steps", "20", "--val-every", "20", "--quiet")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_eval_writes_json(trained, tmp_path):
+    js = tmp_path / "res.json"
+    r = run(command("tvti-eval"), trained, TINY, "--fractions", "1,0.25", "--regressors", "mlp,resmlp", "--epochs", "5",
+            "--json", js, "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())
+    assert set(res["fractions"]) == {"1", "0.25"}
+    for f in res["fractions"].values():
+        assert set(f) == {"mlp", "resmlp"}
+        for m in f.values(): assert all(np.isfinite(m[k]) and m[k] > 0 for k in ("mpjpe", "n_mpjpe", "p_mpjpe"))
+    assert res["fractions"]["0.25"]["mlp"]["train_frames"] == 32           # every 4th of 128 training frames
+    assert 0 <= res["box_iou"] <= 1 and 0 <= res["mask_iou"] <= 1
+    assert "N-MPJPE" in r.stdout
+
+
+def test_eval_bad_input(trained, tmp_path):
+    for args, msg in [([tmp_path / "norun", TINY], "config.json"),
+                      ([trained, tmp_path / "nodata"], "no such dataset folder"),
+                      ([trained, TINY, "--fractions", "all"], "expected numbers"),
+                      ([trained, TINY, "--fractions", "2"], "not in (0, 1]"),
+                      ([trained, TINY, "--regressors", "svm"], "--regressors 'svm'")]:
+        r = run(command("tvti-eval"), *args, "--epochs", "1", "--quiet")
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
