@@ -115,12 +115,12 @@ def ski_scene(T: int, fps: float, size, bones, rng: np.random.Generator):
     cy, sy = np.cos(yaw), np.sin(yaw)
     Ry = np.stack([np.stack([cy, 0 * cy, sy], -1), np.stack([0 * cy, 1 + 0 * cy, 0 * cy], -1), np.stack([-sy, 0 * cy, cy], -1)], 1)
     body = np.einsum("tij,tnj->tni", Ry, body)
-    body[..., 1] *= -1; body[..., 0] *= 1                                   # world y up -> camera y down
+    body[..., 1] *= -1                                                      # world y up -> camera y down
     Z = rng.uniform(7000, 9000) + 800 * np.sin(2 * np.pi * t / rng.uniform(3, 6))
     lag = np.stack([d * -400 + 300 * np.sin(2 * np.pi * t / rng.uniform(2, 5)), 250 + 150 * np.sin(2 * np.pi * t / 1.7), Z], 1)
     pose = body + lag[:, None]
     zoom = np.exp(np.linspace(0, np.log(rng.uniform(0.8, 1.25)), T))
-    f0 = 2.2 * max(H, W) * 7500 / 8000 / 1.0
+    f0 = 2.0625 * max(H, W)                                                 # a 1.75 m skier at 8 m: about half the frame
     Ks = np.stack([intrinsics(f0 * z, H, W) for z in zoom])
     big = random_texture(3 * H, 6 * W, rng, n_shapes=max(6, 18 * H * W // 700))
     speed = rng.uniform(1.0, 2.5) * W / 128                                 # pan speed, texture pixels per frame
