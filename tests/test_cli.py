@@ -18,7 +18,7 @@ def write_pngs(folder, frames):
     return folder
 
 
-@pytest.mark.parametrize("name", ["tvti-ingest", "tvti-demo"])
+@pytest.mark.parametrize("name", ["tvti-ingest", "tvti-demo", "tvti-bench"])
 def test_help(name):
     r = run(command(name), "--help")
     assert r.returncode == 0, r.stderr
@@ -102,10 +102,21 @@ def test_ingest_overwrite(tmp_path, small_video):
 
 def test_demo_command(tmp_path):
     "A miniature quickstart (the full one runs in CI's install step, as the README says)."
-    r = run(command("tvti-demo"), "--out", tmp_path / "demo", "--steps", "4", "--epochs", "2", "--size", "64", "--frames", "110", "--quiet")
+    r = run(command("tvti-demo"), tmp_path / "demo", "--steps", "4", "--epochs", "2", "--size", "64", "--frames", "110", "--quiet")
     assert r.returncode == 0, r.stderr
     for f in ("results.md", "results.json", "qualitative.png", "swaps.png"): assert (tmp_path / "demo" / f).exists(), f
     assert "| ours |" in r.stdout and "| css |" in r.stdout and "N-MPJPE" in r.stdout
     load_dataset(tmp_path / "demo" / "data")
-    r = run(command("tvti-demo"), "--out", tmp_path / "d2", "--frames", "50", "--quiet")
+    r = run(command("tvti-demo"), tmp_path / "d2", "--frames", "50", "--quiet")
     assert r.returncode == 2 and "--frames must be at least 102" in r.stderr
+
+
+def test_bench_command(tmp_path):
+    "A miniature benchmark run: two models, a few steps; the tables and the figure are written; a bad model name is refused."
+    out = tmp_path / "bench"
+    r = run(command("tvti-bench"), "--out", out, "--quick", "--models", "ours,css", "--steps", "4", "--quiet", timeout=600)
+    assert r.returncode == 0, r.stderr
+    for f in ("results.csv", "results.md", "ratios.md", "nmpjpe.png", "bench.json"): assert (out / f).exists(), f
+    assert "| ours | yes | yes | DSL | yes |" in r.stdout and "| ours / css |" in r.stdout
+    r = run(command("tvti-bench"), "--out", tmp_path / "b2", "--models", "ours,nonsense", "--quiet")
+    assert r.returncode == 2 and "unknown nonsense" in r.stderr

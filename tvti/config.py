@@ -49,6 +49,8 @@ class ModelConfig:
     prior_centre: tuple | None = (0.0, 0.0)   # box prior on the batch-mean centre (H36M); None to switch off
     prior_weight: float = 1.0          # weight of the box prior (ours)
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
+    fg_weight: float = 1.0             # weight of the foreground prior, 09_losses (ours; 0 = the paper's objective alone)
+    fg_tau: float = 0.1                # its threshold on max_c |I - B|, in [0, 1] units (ours)
     head_width: int = 128              # width of the 2D head Theta and of the scene discriminator (paper's 3D MLP: 1024)
     perceptual_weights: str | None = None   # path of ResNet-18 ImageNet weights (else torchvision's cache, else a fallback)
 

@@ -4,7 +4,8 @@
 
 # %% ../nbs/90_demo.ipynb #19ec89f0
 from __future__ import annotations
-import json, time, warnings
+import json, os, platform, resource, sys, time, warnings
+from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from .analysis import qualitative_figure, swap_grid, show_swaps, cluster_identit
 from .pose import mpjpe
 
 # %% auto #0
-__all__ = ['results_table', 'run_demo', 'tvti_demo']
+__all__ = ['results_table', 'peak_rss_mb', 'machine', 'run_demo', 'tvti_demo']
 
 # %% ../nbs/90_demo.ipynb #733924b4
 def results_table(results: dict) -> str:
@@ -32,9 +33,23 @@ def results_table(results: dict) -> str:
                          f"{r.get('box_iou', float('nan')):.2f} | " + (f"{r['mask_iou']:.2f} |" if "mask_iou" in r else "- |"))
     return "\n".join(lines)
 
+def peak_rss_mb() -> float:
+    "Peak resident memory of this process so far, in MB (what /usr/bin/time -v calls maximum resident set size)."
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 2**20
+
+def machine() -> str:
+    "One line describing this machine: CPU, cores, memory, torch version."
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration): pass
+    try: mem = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+    except (ValueError, OSError, AttributeError): mem = ""
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()}, Python {platform.python_version()}, torch {torch.__version__}"
+
 def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 240, steps: int = 600, css_steps: int | None = None,
-             fractions=(1.0, 0.1, 0.02), epochs: int = 30, progress: bool = True) -> dict:
-    "Run the quickstart into folder `out`; returns the results."
+             fractions=(1.0, 0.1, 0.02), epochs: int = 30, progress: bool = True, command: str | None = None) -> dict:
+    "Run the quickstart into folder `out`; returns the results. `run.json` records the command, date, machine, time and peak memory."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     seed_everything(seed)
@@ -89,12 +104,16 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
               f"I_tv {analysis['kmeans_I_tv']['ari']:.2f}; MPJPE of a regressor on I_ti alone {analysis['mpjpe_from_I_ti']:.1f} mm "
               f"against {analysis['mpjpe_from_I_tv']:.1f} mm on I_tv.")
     (out / "results.md").write_text(table + "\n")
-    return dict(results=results, table=table, seconds=time.time() - t0, out=str(out))
+    seconds = time.time() - t0
+    save_json(dict(command=command or f"run_demo({str(out)!r}, seed={seed}, size={size}, frames={frames}, steps={steps})",
+                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), seconds=round(seconds, 1),
+                   peak_rss_mb=round(peak_rss_mb()), machine=machine()), out / "run.json")
+    return dict(results=results, table=table, seconds=seconds, out=str(out))
 
-@call_parse
+@call_parse(pos=["out"])
 @cli_errors("tvti-demo")
 def tvti_demo(
-    out: str = "tvti-demo-out",  # folder for the data, the two runs, the results and the figures
+    out: str = "tvti-demo-out",  # folder for the data, the two runs, the results and the figures (positional, optional)
     seed: int = 0,               # random seed
     steps: int = 600,            # training steps of each model
     epochs: int = 30,            # training epochs of each pose regressor
@@ -104,7 +123,7 @@ def tvti_demo(
 ):
     "The tvti quickstart: synthesise, train ours and the CSS baseline, evaluate both, print the table, save figures."
     if frames < 102: raise TvtiError(f"--frames must be at least 102 (tuples need frames 100 apart), got {frames}")
-    r = run_demo(out, seed=seed, steps=steps, epochs=epochs, size=size, frames=frames, progress=not quiet)
+    r = run_demo(out, seed=seed, steps=steps, epochs=epochs, size=size, frames=frames, progress=not quiet, command=" ".join(["tvti-demo", *sys.argv[1:]]))
     print(r["table"])
     print(f"\ntvti-demo: results in {out}/results.md and results.json; figures {out}/qualitative.png, swaps.png, time.png and "
-          f"{out}/runs/*/losses.png; took {r['seconds'] / 60:.1f} min")
+          f"{out}/runs/*/losses.png; took {r['seconds'] / 60:.1f} min, peak memory {peak_rss_mb():.0f} MB")

@@ -53,15 +53,16 @@ def pixels_to_box(xyxy: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return torch.stack([(right - left) / 2, (bottom - top) / 2, (right + left) / 2, (bottom + top) / 2], -1)
 
 # %% ../nbs/06_stn.ipynb #dcf8d664
-def small_cnn(width: int, layers: int = 4, in_ch: int = 3) -> nn.Sequential:
-    "A plain CNN: `layers` blocks of 3x3 stride-2 convolution, batch norm and ReLU, doubling the width, then global pooling."
+def small_cnn(width: int, layers: int = 4, in_ch: int = 3, grid: int = 4) -> nn.Sequential:
+    """A plain CNN: `layers` blocks of 3x3 stride-2 convolution, batch norm and ReLU, doubling the width, then
+    average pooling to a `grid` x `grid` map that is flattened, so that the features keep where things are."""
     mods, c = [], in_ch
     for i in range(layers):
         o = width * 2 ** i
         mods += [nn.Conv2d(c, o, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
         c = o
-    mods += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-    net = nn.Sequential(*mods); net.out_features = c
+    mods += [nn.AdaptiveAvgPool2d(grid), nn.Flatten()]
+    net = nn.Sequential(*mods); net.out_features = c * grid * grid
     return net
 
 def resnet_trunk(name: str) -> nn.Module:
@@ -72,7 +73,7 @@ def resnet_trunk(name: str) -> nn.Module:
     return net
 
 class Detector(nn.Module):
-    "S: frame (B, 3, H, W) in [0, 1] -> box (B, 4) = (s_x, s_y, u_x, u_y), bounded."
+    "S: frame (B, 3, H, W) in [0, 1] -> box (B, 4) = (s_x, s_y, u_x, u_y), bounded, the box inside the frame."
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
@@ -89,7 +90,8 @@ class Detector(nn.Module):
             x = F.interpolate(x, scale_factor=1 / self.cfg.det_downsample, mode="bilinear", antialias=True, align_corners=False)
         raw = self.head(self.backbone(x))
         lo, hi = self.cfg.scale_range
-        return torch.cat([lo + (hi - lo) * torch.sigmoid(raw[:, :2]), torch.tanh(raw[:, 2:])], 1)
+        s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
+        return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame
 
 def box_prior(box: torch.Tensor, size: float = 0.5, centre=(0.0, 0.0)) -> torch.Tensor:
     """Supplement S.1's prior on the *batch average* box: its side (2 s, as a fraction of the frame side: s itself)
