@@ -120,3 +120,5 @@ def test_bench_command(tmp_path):
     assert "| ours | yes | yes | DSL | yes |" in r.stdout and "| ours / css |" in r.stdout
     r = run(command("tvti-bench"), "--out", tmp_path / "b2", "--models", "ours,nonsense", "--quiet")
     assert r.returncode == 2 and "unknown nonsense" in r.stderr
+    r = run(command("tvti-bench"), "--out", tmp_path / "b3", "--seeds", "0,one", "--quiet")
+    assert r.returncode == 2 and "expected comma-separated integers" in r.stderr and "Traceback" not in r.stderr

@@ -160,7 +160,9 @@ def plot_fractions(rows, path=None, metric: str = "n_mpjpe"):
             d = s.loc[m].sort_index()
             ax.errorbar(np.array(d.index) * 100, d[(metric, "mean")], yerr=d[(metric, "std")].fillna(0), marker="o", ms=4, capsize=3,
                         lw=2.5 if m.startswith("ours") else 1.2, label=m)
-        ax.set_xscale("log"); ax.set_xlabel("labelled training frames (%)"); ax.set_title(title, fontsize=10); ax.legend(fontsize=7)
+        ax.set_xscale("log"); ax.set_xlabel("labelled training frames (%)"); ax.set_title(title, fontsize=10)
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=7)
+        else: ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes, color="gray")
     axs[0].set_ylabel("N-MPJPE (mm), test subjects")
     fig.tight_layout()
     if path: fig.savefig(path, dpi=80)
@@ -312,7 +314,9 @@ def tvti_bench(
     if speed:
         print(speed_report(out, paper_size, progress=not quiet)); return
     over = {"steps": steps} if steps else {}
-    r = run_bench(out, quick=quick, seeds=[int(x) for x in seeds.split(",")] if seeds else None,
+    try: seed_list = [int(x) for x in seeds.split(",")] if seeds else None
+    except ValueError: raise TvtiError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 0,1,2") from None
+    r = run_bench(out, quick=quick, seeds=seed_list,
                   models=models.split(",") if models else None, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), **over)
     print(r["table"]); print(); print(ratios_markdown(r["ratios"]))
     print(f"\ntvti-bench: {out}/results.csv, results.md, ratios.md, nmpjpe.png, bench.json; took {r['seconds'] / 60:.1f} min")
