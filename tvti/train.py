@@ -239,8 +239,8 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
         val = None
         if n % tc.val_every == 0 or n == tc.steps:
             val = validate(obj, vb)                   # identical on every rank: same frames, same parameters
-            improved = val < best
-            best = min(best, val)
+            improved = phase != "track" and val < best   # the tracking phase's reconstruction is not comparable (see above)
+            if phase != "track": best = min(best, val)
             st = state(n)                             # collective under torchrun: every rank takes part
             if rank == 0:
                 if improved: save_checkpoint(ck, st, "best.pt")

@@ -139,7 +139,7 @@ class Objective(nn.Module):
             terms["reconst"], parts = reconstruction_loss(batch["frames"], out["I_rec"], self.perceptual, c.lam, c.rho)
             terms["guard"] = c.mask_guard_weight * mask_guard(out["M_crop"], c.min_mask)
             if c.fg_weight: terms["fg"] = c.fg_weight * foreground_prior(out["M"], batch["frames"], batch["backgrounds"], c.fg_tau)
-        if v.stn and phase != "track":
+        if v.stn:
             terms["prior"] = c.prior_weight * box_prior(out["box"], c.prior_size, c.prior_centre)
         if phase == "track":
             terms["track"] = c.gamma * tracking_loss(out["box"].view(4, -1, 4).transpose(0, 1), c.order_tau)
