@@ -149,12 +149,14 @@ def mean_pose_baseline(data) -> float:
     return float(n_mpjpe(mean, te))
 
 # %% ../nbs/15_bench.ipynb #b63d9869
-def plot_fractions(rows, path=None, metric: str = "n_mpjpe"):
-    "N-MPJPE against label fraction (log scale), one line per model, error bars one std over seeds."
+def plot_fractions(rows, path=None, metric: str = "n_mpjpe", reference: dict | None = None):
+    "N-MPJPE against label fraction (log scale), one line per model, error bars one std over seeds; `reference` {\"h36m\"|\"dive\": mm} draws the mean-pose level."
     import matplotlib.pyplot as plt
     s = summarise(rows)
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw=dict(width_ratios=[2, 1]))
-    for ax, models, title in ((axs[0], H36M_MODELS, "h36m-like (Tables 1 and 5)"), (axs[1], DIVE_MODELS, "dive (Table 4)")):
+    for ax, models, title, key in ((axs[0], H36M_MODELS, "h36m-like (Tables 1 and 5)", "h36m"), (axs[1], DIVE_MODELS, "dive (Table 4)", "dive")):
+        if reference and key in reference and any(m in s.index.get_level_values(0) for m in models):
+            ax.axhline(reference[key], color="gray", ls="--", lw=1, label="mean pose")
         for m in models:
             if m not in s.index.get_level_values(0): continue
             d = s.loc[m].sort_index()
@@ -189,7 +191,7 @@ def run_bench(out="tvti-bench-out", quick: bool = False, seeds=None, models=None
              " and ".join(f"{v:.1f} ({'h36m-like' if k == 'h36m' else 'dive'})" for k, v in base.items()) + "."
     write_text(out / "results.md", table + "\n"); write_text(out / "ratios.md", ratios_markdown(rs) + "\n")
     import matplotlib.pyplot as plt
-    plt.close(plot_fractions(rows, out / "nmpjpe.png"))
+    plt.close(plot_fractions(rows, out / "nmpjpe.png", reference=base))
     seconds = time.time() - t0
     save_json(dict(plan=asdict(plan), models=models, command=command or "run_bench", seconds=round(seconds, 1), peak_rss_mb=round(peak_rss_mb()),
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine=machine(), ratios=rs, mean_pose_n_mpjpe=base), out / "bench.json")
@@ -255,7 +257,7 @@ def _speed_child():
     a = json.loads(sys.argv[1])
     print("RESULT " + json.dumps(speed_one(**a)))
 
-def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 5, progress: bool = True) -> str:
+def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 5, progress: bool = True, command: str | None = None) -> str:
     "Measure, write out/speed.md and out/speed.json, and return the markdown."
     from tvti.demo import machine
     from tvti.variants import BatchMaker
@@ -294,7 +296,7 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
     md += "; data loader alone: " + ", ".join(f"{k} {v:.0f} images/s" for k, v in loader.items()) + f". Machine: {machine()}."
     write_text(out / "speed.md", md + "\n")
     save_json(dict(rows=rows, peaks={f"{d}/{p}": v for (d, p), v in peaks.items()}, loader=loader, machine=machine(),
-                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")), out / "speed.json")
+                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), command=command or "speed_report"), out / "speed.json")
     return md
 
 # %% ../nbs/15_bench.ipynb #d85afcae
@@ -312,7 +314,7 @@ def tvti_bench(
 ):
     "Rerun the paper's comparisons on TVTI-Synth (Tables 1, 4, 5) with one command, or measure training speed (--speed)."
     if speed:
-        print(speed_report(out, paper_size, progress=not quiet)); return
+        print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]))); return
     over = {"steps": steps} if steps else {}
     try: seed_list = [int(x) for x in seeds.split(",")] if seeds else None
     except ValueError: raise TvtiError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 0,1,2") from None
