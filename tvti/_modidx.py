@@ -29,6 +29,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'tvti.background.sift_features': ('background.html#sift_features', 'tvti/background.py'),
                                  'tvti.background.temporal_median': ('background.html#temporal_median', 'tvti/background.py')},
             'tvti.bench': { 'tvti.bench.BenchPlan': ('bench.html#benchplan', 'tvti/bench.py'),
+                            'tvti.bench._out_folder': ('bench.html#_out_folder', 'tvti/bench.py'),
                             'tvti.bench._pm': ('bench.html#_pm', 'tvti/bench.py'),
                             'tvti.bench._speed_child': ('bench.html#_speed_child', 'tvti/bench.py'),
                             'tvti.bench._sync': ('bench.html#_sync', 'tvti/bench.py'),

@@ -170,15 +170,29 @@ def plot_fractions(rows, path=None, metric: str = "n_mpjpe", reference: dict | N
     if path: fig.savefig(path, dpi=80)
     return fig
 
+def _out_folder(out) -> Path:
+    "The output folder, made if needed; a clear error if the path is a file."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise TvtiError(f"--out {out}: is a file; expected a folder for the benchmark's output")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
 def run_bench(out="tvti-bench-out", quick: bool = False, seeds=None, models=None, progress: bool = True, command: str | None = None, **plan_overrides) -> dict:
     "Run the benchmark into `out`; returns rows, the markdown tables and the seconds it took."
     from tvti.demo import machine, peak_rss_mb
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = _out_folder(out)
     plan = replace(PLANS["quick" if quick else "full"], **plan_overrides, **({"seeds": tuple(seeds)} if seeds else {}))
     models = list(models or H36M_MODELS + DIVE_MODELS)
     t0 = time.time()
     bad = [m for m in models if m not in H36M_MODELS + DIVE_MODELS]
     if bad: raise TvtiError(f"--models: unknown {', '.join(bad)}; expected some of {', '.join(H36M_MODELS + DIVE_MODELS)}")
+    # cached runs are reused: refuse a folder whose runs were made with another plan (seeds may be added)
+    shared = json.loads(json.dumps({k: x for k, x in asdict(plan).items() if k != "seeds"}))
+    if (out / "plan.json").exists():
+        old = load_json(out / "plan.json", "plan.json")
+        diff = sorted(k for k in shared if old.get(k) != shared[k])
+        if diff: raise TvtiError(f"{out}: holds runs of another plan (differs in {', '.join(diff)}); choose another --out or remove that folder")
+    else: save_json(shared, out / "plan.json")
     sets = make_bench_data(out, plan, {"dive" if m in DIVE_MODELS else "h36m" for m in models}, progress)
     jobs = [(m, sd) for sd in plan.seeds for m in models]
     rows = []
@@ -262,7 +276,7 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
     from tvti.demo import machine
     from tvti.variants import BatchMaker
     from tvti.data import load_dataset
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = _out_folder(out)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     paper_size = paper_size or (500 if "cuda" in devices else 256)
     root = Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd().parent
