@@ -163,8 +163,8 @@ def procedural_motion(action: str, T: int, fps: float, bones, rng: np.random.Gen
         vel = np.gradient(root[:, [0, 2]], axis=0)
         ang["yaw"] = np.unwrap(np.arctan2(vel[:, 0], vel[:, 1]))
     elif action not in SPECIAL_ACTIONS:
-        f1 = rng.uniform(0.03, 0.12)
-        ang["yaw"] = ang["yaw"] + rng.uniform(-0.6, 0.6) + 0.7 * np.sin(2 * np.pi * f1 * t + rng.uniform(0, 2 * np.pi))
+        f1, turn = rng.uniform(0.03, 0.12), rng.choice([-1, 1]) * rng.uniform(0.25, 0.6)   # turn: rad/s
+        ang["yaw"] = ang["yaw"] + rng.uniform(0, 2 * np.pi) + turn * t + 0.4 * np.sin(2 * np.pi * f1 * t + rng.uniform(0, 2 * np.pi))
         for k in (0, 2):          # wandering about the room: three slow waves per axis, up to 1.2 m from the centre
             f, amp, p = rng.uniform(0.1, 0.35, 3), rng.uniform(150, 400, 3), rng.uniform(0, 2 * np.pi, 3)
             root[:, k] = (amp[:, None] * np.sin(2 * np.pi * f[:, None] * t + p[:, None])).sum(0)

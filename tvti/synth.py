@@ -16,11 +16,12 @@ from .data import DatasetWriter, make_meta, load_dataset, Dataset, H36M_BONES
 from .background import random_texture, estimate_background, Panorama
 from .body import Subject, make_subject, bvh_to_h36m, resample, retarget, centre_of_mass
 from .motion import ACTIONS, procedural_motion, pose_from_angles, SPECIAL_ACTIONS
-from .render import intrinsics, look_at, to_camera, project, render_video, smooth_lighting
+from .render import intrinsics, look_at, to_camera, project, render_video
 
 # %% auto #0
-__all__ = ['PRESETS', 'subject_for', 'Preset', 'Camera', 'room_cameras', 'dive_motion', 'dive_camera', 'ski_scene',
-           'write_sequence', 'synthesize', 'tvti_synth']
+__all__ = ['PRESETS', 'ROOM_HALF', 'ROOM_HEIGHT', 'subject_for', 'Preset', 'room_layout', 'render_room', 'Camera', 'room_cameras',
+           'dive_motion', 'dive_camera', 'ski_scene', 'take_lighting', 'write_sequence', 'take_poses', 'synthesize',
+           'tvti_synth']
 
 # %% ../nbs/03_synth.ipynb #33ee5ac0
 def _seed(*parts) -> np.random.Generator:
@@ -46,12 +47,102 @@ class Preset:
     noise: float = 2.0             # sensor noise sigma, grey levels (clipped at 3 sigma)
 
 PRESETS = {
-    "h36m-like": Preset("room", (128, 128), 200, 25, {"train": ["S1", "S5", "S6", "S7"], "val": ["S8"], "test": ["S9", "S11"]}, list(ACTIONS)),
+    "h36m-like": Preset("room", (128, 128), 200, 25, {"train": ["S1", "S5", "S6", "S7"], "val": ["S8"], "test": ["S9", "S11"]}, list(ACTIONS), views=4),
     "dive": Preset("dive", (160, 96), 50, 50, {"train": [f"D{i}" for i in range(1, 7)], "val": ["D7"], "test": ["D8", "D9"]}, ["diving"], videos=4),
     "ski": Preset("ski", (128, 128), 120, 25, {"train": ["K1", "K2", "K3", "K4"], "val": ["K5"], "test": ["K6", "K7"]}, ["skiing"], videos=2),
     "multiview": Preset("room", (128, 128), 100, 25, {"train": ["S1", "S5"], "val": ["S8"], "test": ["S9"]}, ["walking", "boxing", "waving", "squatting"], views=4),
-    "tiny": Preset("room", (64, 64), 32, 25, {"train": ["S1", "S5"], "val": ["S8"], "test": ["S9"]}, ["walking", "boxing"]),
+    "tiny": Preset("room", (64, 64), 32, 25, {"train": ["S1", "S5"], "val": ["S8"], "test": ["S9"]}, ["walking", "boxing"], views=4),
 }
+
+# %% ../nbs/03_synth.ipynb #047133b5
+ROOM_HALF, ROOM_HEIGHT = 4500.0, 3500.0     # mm: a 9 x 9 m room, 3.5 m high
+
+def _surface(rng, h, w, base, amp=6.0, grain=8):
+    "(h, w, 3) uint8: a flat colour `base` with low, smooth brightness variation (a painted or carpeted surface)."
+    small = rng.normal(0, 1, (max(2, h // grain), max(2, w // grain), 1)).astype(np.float32)
+    shade = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)[..., None] * amp + rng.normal(0, amp / 3, (h, w, 1))
+    return np.clip(np.asarray(base, np.float32) + shade, 0, 255).astype(np.uint8)
+
+def _quad(o, e1, e2):
+    "Corners (4, 3) of the parallelogram o + u e1 + v e2, u, v in [0, 1]."
+    o, e1, e2 = (np.asarray(x, float) for x in (o, e1, e2))
+    return np.stack([o, o + e1, o + e1 + e2, o + e2])
+
+def room_layout(seed: int) -> list:
+    """The capture room of dataset seed `seed` as quads (corners (4, 3) world mm, texture (h, w, 3) uint8, centre of the
+    solid it bounds or None):
+    floor, ceiling, four walls with doors, panels and a window, and a few cabinets and boxes along the walls."""
+    rng = _seed(seed, "room layout")
+    L, Hr, px = ROOM_HALF, ROOM_HEIGHT, 20.0          # texture resolution: 20 mm per texel
+    grey = lambda lo, hi: np.full(3, rng.uniform(lo, hi)) + rng.uniform(-12, 12, 3)
+    quads = []
+    floor = _surface(rng, int(2 * L / px), int(2 * L / px), grey(70, 110), amp=5)
+    for k in range(0, floor.shape[0], 30): floor[k] = (floor[k] * 0.85).astype(np.uint8); floor[:, k] = (floor[:, k] * 0.85).astype(np.uint8)  # 60 cm tiles
+    quads.append((_quad([-L, 0, -L], [2 * L, 0, 0], [0, 0, 2 * L]), floor, None))
+    quads.append((_quad([-L, Hr, -L], [2 * L, 0, 0], [0, 0, 2 * L]), _surface(rng, 64, 64, grey(170, 200), amp=3), None))
+    corners = [(-L, -L), (L, -L), (L, L), (-L, L)]
+    for k in range(4):
+        (x0, z0), (x1, z1) = corners[k], corners[(k + 1) % 4]
+        tw, th = int(2 * L / px), int(Hr / px)
+        tex = _surface(rng, th, tw, grey(120, 175), amp=5)
+        tex[-6:] = (tex[-6:] * 0.6).astype(np.uint8)                                   # skirting board
+        for _ in range(int(rng.integers(2, 5))):                                        # doors, panels, posters, a window
+            w, h = int(rng.uniform(600, 1600) / px), int(rng.uniform(700, 2100) / px)
+            x, y = int(rng.integers(10, tw - w - 10)), int(rng.integers(max(10, th - h - 6 - 40), th - h - 5))
+            col = np.clip(tex[y:y + h, x:x + w].mean((0, 1)) * rng.uniform(0.55, 1.3) + rng.uniform(-25, 25, 3), 0, 255)
+            tex[y:y + h, x:x + w] = _surface(rng, h, w, col, amp=4)
+            cv2.rectangle(tex, (x, y), (x + w - 1, y + h - 1), tuple(float(c) * 0.5 for c in col), 1)
+        quads.append((_quad([x0, Hr, z0], [x1 - x0, 0, z1 - z0], [0, -Hr, 0]), tex, None))
+    for k in range(4):                                                                  # furniture near each corner, off the diagonals
+        for _ in range(int(rng.integers(1, 3))):
+            az = np.deg2rad(45 + 90 * k + rng.choice([-1, 1]) * rng.uniform(12, 30))
+            r = rng.uniform(3700, 4100)
+            c = np.array([r * np.sin(az), 0, r * np.cos(az)])
+            w, d, h = rng.uniform(400, 1000), rng.uniform(300, 600), rng.uniform(450, 1900)
+            yaw = rng.uniform(0, np.pi)
+            ex, ez = np.array([np.cos(yaw), 0, np.sin(yaw)]) * w, np.array([-np.sin(yaw), 0, np.cos(yaw)]) * d
+            o = c - ex / 2 - ez / 2; up = np.array([0, h, 0])
+            col = grey(40, 200) * rng.uniform(0.7, 1.1, 3)
+            tex = _surface(rng, 16, 16, col, amp=4)
+            centre = c + up / 2
+            for a, e1, e2 in ((o, ex, up), (o + ez, ex, up), (o, ez, up), (o + ex, ez, up), (o + up, ex, ez)):
+                quads.append((_quad(a, e1, e2), tex, centre))
+    return quads
+
+def _clip_near(P, near=50.0):
+    "Sutherland-Hodgman: the part of polygon P (n, 3) (camera coordinates) with z >= near."
+    out = []
+    for a, b in zip(P, np.roll(P, -1, 0)):
+        ina, inb = a[2] >= near, b[2] >= near
+        if ina: out.append(a)
+        if ina != inb: out.append(a + (near - a[2]) / (b[2] - a[2]) * (b - a))
+    return np.array(out)
+
+def render_room(quads, R, t, K, size, supersample: int = 2) -> np.ndarray:
+    """(H, W, 3) uint8 view of the room from camera (R, t, K). Room surfaces first (seen from inside, they never overlap),
+    then the furniture's camera-facing faces, far to near; each texture is warped onto the image by its plane's homography."""
+    H, W = size; s = supersample
+    S = np.array([[s, 0, (s - 1) / 2], [0, s, (s - 1) / 2], [0, 0, 1]]) @ np.asarray(K, float)   # K of the supersampled image
+    img = np.zeros((H * s, W * s, 3), np.uint8)
+    faces = []
+    for q, tex, centre in quads:
+        Q = to_camera(q, R, t)
+        if centre is not None:
+            fc = Q.mean(0)
+            if (fc - to_camera(centre, R, t)) @ -fc <= 0: continue                 # faces away from the camera
+        faces.append((centre is not None, np.linalg.norm(Q.mean(0)) if centre is not None else 0.0, Q, tex))
+    for _, _, Q, tex in sorted(faces, key=lambda f: (f[0], -f[1])):
+        P = _clip_near(Q)
+        if len(P) < 3: continue
+        th, tw = tex.shape[:2]
+        A = np.stack([(Q[1] - Q[0]) / tw, (Q[3] - Q[0]) / th, Q[0]], 1)                # texel (u, v, 1) -> camera point
+        warped = cv2.warpPerspective(tex, S @ A, (W * s, H * s), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        uv = P @ S.T; uv = uv[:, :2] / uv[:, 2:]
+        m = np.zeros((H * s, W * s), np.uint8)
+        cv2.fillPoly(m, [np.round(uv * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
+        img[m > 0] = warped[m > 0]
+    return cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA)
+
 
 # %% ../nbs/03_synth.ipynb #2cad178f
 @dataclass
@@ -63,16 +154,17 @@ class Camera:
     background: np.ndarray
 
 def room_cameras(seed: int, size, n: int = 4) -> list[Camera]:
-    "The room's `n` cameras, placed around its centre, each with its own wall texture."
+    "The room's `n` cameras, placed around its centre, each with the view of the room it sees."
     H, W = size
     rng = _seed(seed, "room")
+    quads = room_layout(seed)
     cams = []
     for k in range(n):
         az = np.deg2rad(45 + 90 * k + rng.uniform(-10, 10)); d = rng.uniform(4600, 5400)
         eye = [d * np.sin(az), rng.uniform(1300, 1800), d * np.cos(az)]
         R, t = look_at(eye, [rng.uniform(-150, 150), 900, rng.uniform(-150, 150)])
-        bg = random_texture(H, W, rng, n_shapes=max(6, H * W // 700))
-        cams.append(Camera(R, t, intrinsics(1.45 * max(H, W), H, W), bg))
+        K = intrinsics(1.45 * max(H, W), H, W)
+        cams.append(Camera(R, t, K, render_room(quads, R, t, K, size)))
     return cams
 
 # %% ../nbs/03_synth.ipynb #78c6b5b4
@@ -134,6 +226,10 @@ def ski_scene(T: int, fps: float, size, bones, rng: np.random.Generator):
     return pose, Ks, bgs
 
 # %% ../nbs/03_synth.ipynb #d2d80f14
+def take_lighting(T: int, rng: np.random.Generator, gain: float = 0.04, offset: float = 4.0) -> np.ndarray:
+    "(T, 2) gain (1 +- `gain`) and offset (+- `offset` grey levels), drawn once per take and steady through it."
+    return np.tile([1 + rng.uniform(-gain, gain), rng.uniform(-offset, offset)], (T, 1))
+
 def write_sequence(writer: DatasetWriter, name: str, subject: Subject, fps: float, rng: np.random.Generator, *,
                    joints_world=None, camera: Camera | None = None, pose_cam=None, Ks=None, backgrounds=None,
                    split="train", action="unknown", view=0, noise: float = 2.0, background_method: str = "median",
@@ -143,7 +239,7 @@ def write_sequence(writer: DatasetWriter, name: str, subject: Subject, fps: floa
         pose_cam, Ks, backgrounds = to_camera(joints_world, camera.R, camera.t), camera.K, camera.background
     T = len(pose_cam)
     H, W = (backgrounds.shape[-3:-1])
-    light = smooth_lighting(T, rng)
+    light = take_lighting(T, rng)
     sw = writer.sequence(name, split=split, subject=subject.name, action=action, view=view)
     boxes = np.empty((T, 4), np.float32)
     with sw.stream("frames", (H, W, 3), np.uint8) as fr, sw.stream("mask", (H, W), np.uint8) as mk:
@@ -169,6 +265,7 @@ def write_sequence(writer: DatasetWriter, name: str, subject: Subject, fps: floa
             for b in bg: ap.append(b)
     else: sw.save("background", bg)
     R, t = (camera.R, camera.t) if camera is not None else (np.eye(3), np.zeros(3))
+    R, t = np.round(R, 12), np.round(t, 9)          # the last bits of R and t depend on the CPU's rounding; meta.json should not
     sw.save_meta(make_meta(fps, H, W, K=Kst if Kst.ndim == 2 else Kst[0], R=R, t=t, subject=subject.to_dict(),
                            background_method=background_method, noise_sigma=noise, noise_clip=float(np.ceil(3 * noise)),
                            lighting={"gain": light[:, 0].tolist(), "offset": light[:, 1].tolist()},
@@ -180,10 +277,13 @@ def _plan(p: Preset):
     "Every (split, subject, action, repeat) the preset generates."
     return [(split, s, a, r) for split, names in p.subjects.items() for s in names for a in p.actions for r in range(p.videos)]
 
-def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames: int | None = None, videos: int | None = None,
-               views: int | None = None, actions=None, noise: float | None = None, bvh=(), overwrite: bool = False,
-               progress: bool = True) -> Dataset:
-    "Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes."
+def _room_views(p: Preset, split: str, subject: str, action: str, rep: int, n: int = 4) -> list[int]:
+    "The cameras that film one take: all `p.views` of them, the first rotated by the take's place in its split."
+    first = (p.subjects[split].index(subject) + p.actions.index(action) + rep) % n
+    return [(first + v) % n for v in range(p.views)]
+
+def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=None, actions=None) -> Preset:
+    "The preset `preset` with the command line's overrides, checked."
     if preset not in PRESETS: raise TvtiError(f"--preset {preset!r}: expected one of {', '.join(PRESETS)}")
     p = Preset(**{**PRESETS[preset].__dict__})
     if size is not None: p.size = tuple(size)
@@ -198,28 +298,47 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
     if p.kind == "room" and not 1 <= p.views <= 4: raise TvtiError(f"--views must be between 1 and 4, got {p.views}")
     bad = [a for a in p.actions if a not in ACTIONS and a not in SPECIAL_ACTIONS]
     if bad: raise TvtiError(f"--actions {bad[0]!r}: expected some of {', '.join(ACTIONS)}")
+    return p
+
+def take_poses(preset: str = "h36m-like", seed: int = 0, **overrides) -> list[dict]:
+    """The camera-space 3D poses of every sequence a room preset writes, without rendering a pixel: dicts with
+    split, subject, action, view and pose3d (T, 17, 3) float64 mm. The same seed gives the poses `synthesize` writes."""
+    p = _preset(preset, **overrides)
+    if p.kind != "room": raise TvtiError(f"take_poses: {preset!r} is not a room preset")
+    cams = room_cameras(seed, p.size)
+    out = []
+    for split, sname, action, rep in _plan(p):
+        J = procedural_motion(action, p.frames, p.fps, subject_for(sname, seed).bones, _seed(seed, "video", sname, action, rep))
+        out += [dict(split=split, subject=sname, action=action, view=c, pose3d=to_camera(J, cams[c].R, cams[c].t))
+                for c in _room_views(p, split, sname, action, rep)]
+    return out
+
+def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames: int | None = None, videos: int | None = None,
+               views: int | None = None, actions=None, noise: float | None = None, bvh=(), overwrite: bool = False,
+               progress: bool = True) -> Dataset:
+    "Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes."
+    p = _preset(preset, size, frames, videos, views, noise, actions)
+    H, W = p.size
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")
     bvh_motions = []
     for f in bvh:
         J, fps_in = bvh_to_h36m(f)
         bvh_motions.append((Path(f).stem, resample(J, fps_in, p.fps)))
     plan = _plan(p)
-    n_seq = len(plan) * (p.views if p.kind == "room" else 1) + len(bvh_motions) * len(p.subjects.get("train", []))
+    n_seq = (len(plan) + len(bvh_motions) * len(p.subjects.get("train", []))) * (p.views if p.kind == "room" else 1)
     cams = room_cameras(seed, p.size) if p.kind == "room" else None
     bg_method = {"room": "median", "dive": "dive", "ski": "panorama"}[p.kind]
     info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps)
     with DatasetWriter(out, overwrite=overwrite, **info) as w, \
          tqdm(total=n_seq * p.frames, desc=f"tvti-synth {preset}", unit="frame", disable=not progress, smoothing=0.05) as bar:
-        for i, (split, sname, action, rep) in enumerate(plan):
+        for split, sname, action, rep in plan:
             subj = subject_for(sname, seed)
             rng = _seed(seed, "video", sname, action, rep)
             base = f"{sname}_{action}" + (f"_{rep + 1}" if p.videos > 1 else "")
             kw = dict(split=split, action=action, noise=p.noise, background_method=bg_method)
             if p.kind == "room":
                 J = procedural_motion(action, p.frames, p.fps, subj.bones, rng)
-                first = (i * p.views) % len(cams)
-                for v in range(p.views):
-                    cam_i = (first + v) % len(cams)
+                for cam_i in _room_views(p, split, sname, action, rep, len(cams)):
                     name = base + (f".v{cam_i}" if p.views > 1 else "")
                     bar.update(write_sequence(w, name, subj, p.fps, rng, joints_world=J, camera=cams[cam_i], view=cam_i, **kw))
             elif p.kind == "dive":
@@ -236,8 +355,10 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
                 Jr = Jr - np.array([Jr[:, 0, 0].mean(), 0, Jr[:, 0, 2].mean()])                 # centre the take in the room
                 Jr[..., 1] += 70 - np.minimum(Jr[:, 3, 1], Jr[:, 6, 1]).min()                  # feet on the floor
                 rng = _seed(seed, "bvh", sname, mname)
-                bar.update(write_sequence(w, f"{sname}_mocap-{mname}", subj, p.fps, rng, joints_world=Jr, camera=cams[0],
-                                          split="train", action=f"mocap-{mname}", noise=p.noise, background_method=bg_method))
+                for cam_i in range(p.views):
+                    bar.update(write_sequence(w, f"{sname}_mocap-{mname}" + (f".v{cam_i}" if p.views > 1 else ""), subj, p.fps, rng,
+                                              joints_world=Jr, camera=cams[cam_i], view=cam_i, split="train", action=f"mocap-{mname}",
+                                              noise=p.noise, background_method=bg_method))
     return load_dataset(out)
 
 # %% ../nbs/03_synth.ipynb #36d38439
