@@ -52,10 +52,16 @@ def test_resume_cli_and_bad_input(tmp_path):
     for args, msg in [([TINY, out, "--steps", "3"], "already holds a run"),
                       ([TINY, tmp_path / "x", "--preset", "simclr"], "--preset 'simclr': expected one of"),
                       ([tmp_path / "nodata", tmp_path / "y"], "no such dataset folder"),
-                      ([TINY, tmp_path / "z", "--preset", "mv-css"], "needs a multi-view dataset"),
                       ([TINY, tmp_path / "w", "--set", "tv_dims=3"], "unknown field(s) tv_dims")]:
         r = run(command("tvti-train"), *args, "--quiet")
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_mv_css_refuses_a_single_view_dataset(tmp_path):
+    one = tmp_path / "one-view"
+    assert run(command("tvti-synth"), one, "--preset", "tiny", "--views", "1", "--quiet").returncode == 0
+    r = run(command("tvti-train"), one, tmp_path / "z", "--preset", "mv-css", "--quiet")
+    assert r.returncode == 2 and "needs a multi-view dataset" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything
 from .config import ModelConfig, get_config
 from .data import load_dataset
-from .variants import Variant, get_variant, Objective, BatchMaker
+from .variants import Variant, get_variant, batch_options, Objective, BatchMaker
 from .stn import box_to_pixels
 from .losses import reconstruction_loss
 
@@ -149,9 +149,10 @@ def plot_log(run: Path):
 LOG_TERMS = ["total", "reconst", "contrastive", "prior", "guard", "fg", "track", "pose2d", "adversarial", "disc"]
 
 def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = False, progress: bool = True,
-          model_overrides: dict | None = None, loss_hook=None, **train_options) -> dict:
+          model_overrides: dict | None = None, loss_hook=None, variant_overrides: dict | None = None, **train_options) -> dict:
     """Train `preset` on the dataset folder `data` into the run folder `run`; returns a summary.
-    `train_options` are `TrainConfig` fields; `loss_hook(step, loss)` may replace the loss (tests use it)."""
+    `train_options` are `TrainConfig` fields, `variant_overrides` `Variant` fields (e.g. `css_negatives`), both for a
+    new run only; `loss_hook(step, loss)` may replace the loss (tests use it)."""
     run, rank_world = Path(run), _distributed()
     rank, world = rank_world
     ds = load_dataset(data)
@@ -165,7 +166,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
         tc = TrainConfig(**{**saved["train"], **{k: x for k, x in train_options.items() if k == "steps" and x is not None}})
     else:
         if existed: raise TvtiError(f"{run}: already holds a run (config.json); continue it with --resume or choose another folder")
-        v, cfg = get_variant(preset), get_config(config, **(model_overrides or {}))
+        v, cfg = get_variant(preset, **(variant_overrides or {})), get_config(config, **(model_overrides or {}))
         bad = sorted(set(train_options) - {f.name for f in fields(TrainConfig)})
         if bad: raise TvtiError(f"unknown training option(s): {', '.join(bad)}")
         tc = TrainConfig(**{k: x for k, x in train_options.items() if x is not None})
@@ -220,7 +221,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
                 "rng": rngs, "best": best, "variant": asdict(v), "model_config": cfg.to_dict()}
     for step in bar:
         phase = "track" if v.track and step < (tc.track_steps or 0) else "dsl"
-        batch = bm.quadruples(tc.batch, rng) if phase == "track" else bm.tuples(tc.batch, rng, multiview=v.contrastive == "mv-css")
+        batch = bm.quadruples(tc.batch, rng) if phase == "track" else bm.tuples(tc.batch, rng, **batch_options(v))
         if tc.channels_last: batch = {k: (x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x) for k, x in batch.items()}
         with autocast(): total, terms, out = step_fn(batch, rng, bm.sampler.d_max, phase)
         if loss_hook is not None: total = loss_hook(step, total)
@@ -288,6 +289,7 @@ def tvti_train(
     val_every: int = None,           # validate and checkpoint every N steps
     sample_every: int = None,        # save sample reconstructions every N steps
     set: str = None,                 # model configuration overrides, e.g. "tv_dim=64,lam=0.05"
+    css_negatives: str = None,       # css presets: "video" (default, Section 4.2: two away frames of the same video) or "batch"
     quiet: store_true = False,       # no progress bar
 ):
     "Self-supervised training of the paper's model or one of its variants on a dataset folder."
@@ -296,7 +298,10 @@ def tvti_train(
     if no_track:
         if preset != "ours-dive": raise TvtiError("--no-track applies to --preset ours-dive")
         opts["track_steps"] = 0
-    r = train(data, run, preset=preset, config=config, resume=resume, progress=not quiet, model_overrides=_parse_set(set), **opts)
+    if css_negatives is not None and get_variant(preset).contrastive != "css":
+        raise TvtiError(f"--css-negatives applies to the CSS presets (css, css-stn-dec-split), not {preset!r}")
+    r = train(data, run, preset=preset, config=config, resume=resume, progress=not quiet, model_overrides=_parse_set(set),
+              variant_overrides={"css_negatives": css_negatives} if css_negatives else None, **opts)
     if r.get("world", 1) > 1 and dist.get_rank() > 0: return
     print(f"tvti-train: {run} at step {r['step']}; best validation loss {r['best']:.5f}; "
           f"{'took %.1f s' % r['seconds'] if 'seconds' in r else 'nothing left to do'}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_variants.ipynb #36d9258c
 from __future__ import annotations
-from dataclasses import dataclass, replace, asdict
+from dataclasses import dataclass, replace, asdict, fields
 import numpy as np
 import torch
 import torch.nn as nn
@@ -16,25 +16,35 @@ from .sampling import TupleSampler, within_video_permutation
 from .stn import crop, box_prior, pixels_to_box
 from .decoder import render_frame, mask_guard
 from .model import TVTIModel
-from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_nce, dsl_all, tracking_loss, ResMLP, pose2d_loss,
+from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_nce, triplet_loss, dsl_all, tracking_loss, ResMLP, pose2d_loss,
                          SceneDiscriminator, scene_discriminator_loss, drnet_adversarial_loss)
 
 # %% auto #0
-__all__ = ['VARIANTS', 'FULL_FRAME', 'Variant', 'get_variant', 'BatchMaker', 'Objective']
+__all__ = ['CSS_NEGATIVES', 'VARIANTS', 'FULL_FRAME', 'Variant', 'get_variant', 'batch_options', 'BatchMaker', 'Objective']
 
 # %% ../nbs/11_variants.ipynb #1aa9cf23
+CSS_NEGATIVES = ("video", "batch")
+
 @dataclass
 class Variant:
     "The switches of one model variant (Table 5)."
     name: str
     stn: bool = True
     decoder: bool = True
-    contrastive: str | None = "dsl"     # "dsl", "css", "mv-css" or None
+    contrastive: str | None = "dsl"     # "dsl" (Eq. 5-6), "css" (InfoNCE, Eq. 3), "mv-css" (triplet, Eq. 4) or None
+    css_negatives: str = "video"        # CSS negatives: "video" = two away frames of the reference's video (Section 4.2);
+                                        # "batch" = the away frame and the other tuples' references (our earlier form)
     split: bool = True
     drnet: bool = False
     pose2d: bool = False
     track: bool = False                 # the diving schedule
     track_fraction: float = 0.4         # share of the steps spent on tracking + reconstruction first (ours)
+
+    def __post_init__(self):
+        if self.contrastive not in ("dsl", "css", "mv-css", None):
+            raise TvtiError(f"variant {self.name}: contrastive {self.contrastive!r}: expected dsl, css, mv-css or None")
+        if self.css_negatives not in CSS_NEGATIVES:
+            raise TvtiError(f"variant {self.name}: css_negatives {self.css_negatives!r}: expected one of {', '.join(CSS_NEGATIVES)}")
 
 VARIANTS = {v.name: v for v in [
     Variant("ours"), Variant("dsl", stn=False, decoder=False, split=False), Variant("dsl-stn", decoder=False, split=False),
@@ -44,8 +54,15 @@ VARIANTS = {v.name: v for v in [
     Variant("ours-2d", pose2d=True), Variant("ours-dive", track=True)]}
 
 def get_variant(name: str, **overrides) -> Variant:
+    "The preset `name`, with some fields replaced (e.g. `css_negatives=\"batch\"`)."
     if name not in VARIANTS: raise TvtiError(f"--preset {name!r}: expected one of {', '.join(VARIANTS)}")
+    bad = sorted(set(overrides) - {f.name for f in fields(Variant)})
+    if bad: raise TvtiError(f"variant: unknown field(s) {', '.join(bad)}")
     return replace(VARIANTS[name], **overrides)
+
+def batch_options(v: Variant) -> dict:
+    "The keyword arguments of `BatchMaker.tuples` that give variant `v` its tuples."
+    return dict(multiview=v.contrastive == "mv-css", second_away=v.contrastive == "css" and v.css_negatives == "video")
 
 # %% ../nbs/11_variants.ipynb #350fae1d
 def _views(ds: Dataset) -> dict:
@@ -72,8 +89,10 @@ class BatchMaker:
         to = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float().div_(255)
         return to(f), to(b)
 
-    def tuples(self, B: int, rng: np.random.Generator, multiview: bool = False) -> dict:
-        tups = self.sampler.sample(B, rng)
+    def tuples(self, B: int, rng: np.random.Generator, multiview: bool = False, second_away: bool = False) -> dict:
+        """`B` tuples as 4B frames (reference, nearby, intermediate, away); `multiview`: the nearby slot is another camera
+        at the reference's instant; `second_away`: the intermediate slot is a second away frame (CSS)."""
+        tups = self.sampler.sample(B, rng, second_away=second_away)
         near = []
         for u in tups:
             if multiview:
@@ -149,7 +168,11 @@ class Objective(nn.Module):
             t = batch["t"]; tr, tn, ti_, ta = t.chunk(4)
             if v.contrastive == "dsl":
                 terms["contrastive"] = c.alpha * dsl_all(r, n, i, a, (tn - tr).abs(), (ti_ - tr).abs(), (ta - tr).abs(), d_max)
-            else:   # CSS (and MV-CSS, whose batches carry another view as the positive): negatives are the away frame and the other tuples' references
+            elif v.contrastive == "mv-css":     # Eq. 4: another camera at the same instant vs. an away frame of the same video
+                terms["contrastive"] = c.alpha * triplet_loss(r, n, a, c.margin)
+            elif v.css_negatives == "video":    # Eq. 3, Section 4.2: the nearby frame vs. two away frames of the same video
+                terms["contrastive"] = c.alpha * info_nce(r, n, torch.stack([i, a], 1), c.temperature)
+            else:   # css_negatives="batch": the away frame and the other tuples' references (mostly other videos)
                 B = len(r)
                 neg = torch.stack([torch.cat([a[k:k + 1], r[torch.arange(B) != k]]) for k in range(B)]) if B > 1 else a[:, None]
                 terms["contrastive"] = c.alpha * info_nce(r, n, neg, c.temperature)
