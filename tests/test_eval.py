@@ -21,7 +21,7 @@ def trained(tmp_path_factory):
 
 def test_eval_writes_json(trained, tmp_path):
     js = tmp_path / "res.json"
-    r = run(command("tvti-eval"), trained, TINY, "--fractions", "1,0.25", "--regressors", "mlp,resmlp", "--epochs", "5",
+    r = run(command("tvti-eval"), trained, TINY, "--fractions", "1,0.25", "--regressors", "mlp,resmlp", "--steps", "10",
             "--json", js, "--quiet")
     assert r.returncode == 0, r.stderr
     res = json.loads(js.read_text())
@@ -29,7 +29,9 @@ def test_eval_writes_json(trained, tmp_path):
     for f in res["fractions"].values():
         assert set(f) == {"mlp", "resmlp"}
         for m in f.values(): assert all(np.isfinite(m[k]) and m[k] > 0 for k in ("mpjpe", "n_mpjpe", "p_mpjpe"))
-    assert res["fractions"]["0.25"]["mlp"]["train_frames"] == 32           # every 4th of 128 training frames
+    assert res["fractions"]["0.25"]["mlp"]["train_frames"] == 128          # every 4th of 16 x 32 training frames
+    assert res["phi_steps"] == 10 and res["variant"] == "ours"
+    assert all(np.isfinite(m["val_mpjpe"]) for f in res["fractions"].values() for m in f.values())
     assert 0 <= res["box_iou"] <= 1 and 0 <= res["mask_iou"] <= 1
     assert "N-MPJPE" in r.stdout
 
@@ -39,6 +41,7 @@ def test_eval_bad_input(trained, tmp_path):
                       ([trained, tmp_path / "nodata"], "no such dataset folder"),
                       ([trained, TINY, "--fractions", "all"], "expected numbers"),
                       ([trained, TINY, "--fractions", "2"], "not in (0, 1]"),
-                      ([trained, TINY, "--regressors", "svm"], "--regressors 'svm'")]:
-        r = run(command("tvti-eval"), *args, "--epochs", "1", "--quiet")
+                      ([trained, TINY, "--regressors", "svm"], "--regressors 'svm'"),
+                      ([trained, TINY, "--steps", "0"], "--steps 0")]:
+        r = run(command("tvti-eval"), *args[:2], "--steps", "1", *args[2:], "--quiet")   # a later --steps wins
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)

@@ -11,19 +11,64 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from .data import H36M_BONES
 from .stn import crop, box_to_pixels
 from .decoder import render_frame
-from .pose import fit_regressor, mpjpe, root_relative
+from .pose import fit_regressor, mpjpe, n_mpjpe, root_relative
 
 # %% auto #0
-__all__ = ['cluster_identity', 'pose_distance_vs_frame_distance', 'swap_grid', 'show_swaps', 'qualitative_figure', 'swap_widget']
+__all__ = ['cluster_accuracy', 'cluster_identity', 'video_residuals', 'pose_from_code', 'identity_analysis',
+           'pose_distance_vs_frame_distance', 'swap_grid', 'show_swaps', 'qualitative_figure', 'swap_widget']
 
 # %% ../nbs/14_analysis.ipynb #dcbef55a
+def cluster_accuracy(truth, clusters) -> float:
+    "Share of items whose cluster is matched to their label under the best one-to-one matching (Hungarian)."
+    from scipy.optimize import linear_sum_assignment
+    t, c = np.unique(np.asarray(truth), return_inverse=True)[1], np.unique(np.asarray(clusters), return_inverse=True)[1]
+    C = np.zeros((c.max() + 1, t.max() + 1)); np.add.at(C, (c, t), 1)      # C[cluster, label]: counts
+    r, k = linear_sum_assignment(-C)
+    return float(C[r, k].sum() / len(t))
+
 def cluster_identity(codes, subjects, seed: int = 0) -> dict:
-    "k-means (k = number of subjects) on `codes` (N, D) against subject labels: ARI and NMI."
+    "k-means (k = number of distinct labels) on standardised `codes` (N, D) against `subjects`: accuracy, ARI and NMI."
     codes = np.asarray(codes, float)
     codes = (codes - codes.mean(0)) / (codes.std(0) + 1e-8)
     k = len(set(subjects))
     labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(codes)
-    return {"ari": float(adjusted_rand_score(subjects, labels)), "nmi": float(normalized_mutual_info_score(subjects, labels))}
+    return {"accuracy": cluster_accuracy(subjects, labels), "ari": float(adjusted_rand_score(subjects, labels)),
+            "nmi": float(normalized_mutual_info_score(subjects, labels))}
+
+def video_residuals(pose3d, seq) -> torch.Tensor:
+    "(N, 17, 3) root-relative poses minus the mean root-relative pose of their video (`seq`, (N,) ids)."
+    p = root_relative(torch.as_tensor(pose3d, dtype=torch.float32)).clone()
+    seq = np.asarray(seq)
+    for s in np.unique(seq):
+        i = torch.from_numpy(np.flatnonzero(seq == s)); p[i] -= p[i].mean(0)
+    return p
+
+def pose_from_code(F: dict, code: str, seed: int = 0, **phi_kw) -> dict:
+    """Φ on one code (`"tv"`, `"ti"` or `"features"`) of the feature dicts `F[split]` (`tvti.pose.extract_features`):
+    N-MPJPE on the test poses; and within video, MPJPE after taking each test video's mean out of both the
+    predictions and the targets, beside `within_video_zero`, the level of a prediction that is constant in a video."""
+    val = "val" if "val" in F else "train"
+    X = {s: F[s][code] for s in F}
+    phi, mu, sd, _ = fit_regressor(X["train"], F["train"]["pose3d"], X[val], F[val]["pose3d"], seed=seed, **phi_kw)
+    with torch.no_grad(): pred = phi((X["test"] - mu) / sd).view(-1, 17, 3) * 1000
+    seq, gt = F["test"]["seq"], F["test"]["pose3d"]
+    res_gt, res_pred = video_residuals(gt, seq), video_residuals(pred, seq)
+    return {"n_mpjpe": float(n_mpjpe(pred, gt)), "within_video_mpjpe": float(mpjpe(res_pred, res_gt)),
+            "within_video_zero": float(mpjpe(torch.zeros_like(res_gt), res_gt))}
+
+def identity_analysis(F: dict, ds, seed: int = 0, **phi_kw) -> dict:
+    """Section 4.4.3 on the test split: k-means of `I_ti` and `I_tv` against subject, camera and action, and pose from
+    each code (N-MPJPE, within-video MPJPE). `ds` is the dataset the features came from (for cameras and actions)."""
+    te = F["test"]
+    by = {s.name: s for s in ds}
+    groups = {"subject": te["subjects"], "camera": np.array([by[te["names"][i]].view for i in te["seq"]]),
+              "action": np.array([str(by[te["names"][i]].action) for i in te["seq"]])}
+    out = {}
+    for code in ("ti", "tv"):
+        if F["test"][code].shape[1] == 0: continue
+        out[f"I_{code}"] = {"kmeans": {g: cluster_identity(te[code].numpy(), lab, seed) for g, lab in groups.items() if len(set(lab)) > 1},
+                            "pose": pose_from_code(F, code, seed, **phi_kw)}
+    return out
 
 def pose_distance_vs_frame_distance(tv, pose3d, seq, t, max_d: int, step: int = 1) -> dict:
     "Mean cosine similarity of I_tv and mean pose distance (MPJPE, mm) of frame pairs d frames apart in one video, d = 0..max_d."

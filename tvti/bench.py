@@ -12,21 +12,29 @@ import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
 from tqdm.auto import tqdm
-from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write
+from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported
 from .synth import synthesize
 from .train import train
-from .pose import evaluate
-from .variants import VARIANTS
+from .pose import evaluate, image_free_levels, PHI_STEPS
+from .config import get_config
+from .variants import VARIANTS, Objective, get_variant
 
 # %% auto #0
-__all__ = ['H36M_MODELS', 'DIVE_MODELS', 'PAPER_NMPJPE', 'RATIOS', 'PLANS', 'FIELDS', 'BenchPlan', 'bench_one', 'write_text',
-           'write_csv', 'make_bench_data', 'summarise', 'results_markdown', 'ratios', 'ratios_markdown',
-           'mean_pose_baseline', 'plot_fractions', 'run_bench', 'peak_matmul_flops', 'step_flops', 'speed_one',
-           'speed_report', 'tvti_bench']
+__all__ = ['H36M_MODELS', 'DIVE_MODELS', 'CONTROLS', 'CONTROL_OF', 'PAPER_NMPJPE', 'RATIOS', 'PLANS', 'FIELDS', 'LEVEL_NAMES',
+           'BenchPlan', 'data_kind', 'control_source', 'bench_one', 'write_text', 'write_csv', 'make_bench_data',
+           'summarise', 'results_markdown', 'ratios', 'ratios_markdown', 'against_controls', 'controls_markdown',
+           'plot_fractions', 'run_bench', 'peak_matmul_flops', 'step_flops', 'speed_one', 'speed_report', 'tvti_bench']
 
 # %% ../nbs/15_bench.ipynb #bffb38f1
 H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split", "ours", "css", "drnet"]
 DIVE_MODELS = ["ours-dive", "ours-dive-notrack"]
+# controls: (the variant whose architecture is kept, with its random initial weights; the data set). "imagenet": frozen
+# ImageNet features (Section 4.4, Fig. 8), no variant
+CONTROLS = {"untrained-ours": ("ours", "h36m"), "untrained-css": ("css", "h36m"), "imagenet": (None, "h36m"),
+            "untrained-ours-dive": ("ours-dive", "dive")}
+# the control each model is read against: the untrained network of its own architecture family
+CONTROL_OF = {**{m: "untrained-ours" for m in H36M_MODELS if VARIANTS[m].stn}, **{m: "untrained-css" for m in H36M_MODELS if not VARIANTS[m].stn},
+              **{m: "untrained-ours-dive" for m in DIVE_MODELS}}
 # N-MPJPE (mm) with all labels: Table 5 (ablation), Table 1 (CSS, DrNet) on H36M; Table 4 (All-data) on diving
 PAPER_NMPJPE = {"dsl": 191.21, "dsl-stn": 198.22, "dsl-stn-dec": 127.52, "ae-stn-dec": 114.73, "css-stn-dec-split": 99.32,
                 "ours": 95.39, "css": 194.69, "drnet": 100.38, "ours-dive": 186.45, "ours-dive-notrack": 225.77}
@@ -43,10 +51,12 @@ class BenchPlan:
     dive_size: tuple = (128, 80)     # (height, width) of the dive set
     dive_videos: int = 14
     fractions: tuple = (1.0, 0.1, 0.02)
-    epochs: int = 30                 # epochs of each pose regressor
-    bf16: bool = True
+    phi_steps: int = PHI_STEPS       # optimiser steps of each pose regressor, the same at every label fraction
+    every: int = 4                   # evaluate on every 4th frame of each video (4 cameras x 240 frames per take)
+    controls: bool = True            # also evaluate the controls (untrained networks, ImageNet features)
+    bf16: bool | None = None         # None: bf16 autocast where the CPU has bf16 instructions, else fp32
 
-PLANS = {"full": BenchPlan(), "quick": BenchPlan(seeds=(0,), steps=200, frames=160, dive_videos=10, fractions=(1.0, 0.1), epochs=20)}
+PLANS = {"full": BenchPlan(), "quick": BenchPlan(seeds=(0,), steps=200, frames=160, dive_videos=10, fractions=(1.0, 0.1))}
 
 # %% ../nbs/15_bench.ipynb #2658d30f
 FIELDS = ["model", "seed", "fraction", "train_frames", "mpjpe", "n_mpjpe", "p_mpjpe", "box_iou", "mask_iou", "train_seconds"]
@@ -57,19 +67,40 @@ def _train_args(model: str) -> tuple[str, dict]:
     if model not in VARIANTS: raise TvtiError(f"benchmark model {model!r}: expected one of {', '.join(H36M_MODELS + DIVE_MODELS)}")
     return model, {}
 
+def data_kind(model: str) -> str:
+    "Which of the benchmark's data sets a model or control runs on: \"h36m\" or \"dive\"."
+    return CONTROLS[model][1] if model in CONTROLS else ("dive" if model in DIVE_MODELS else "h36m")
+
+def control_source(name: str, seed: int = 0, config: str = "tiny"):
+    "The feature source of control `name`: a network of a variant's architecture with the random weights of `seed`, or ImageNet features."
+    if name not in CONTROLS: raise TvtiError(f"control {name!r}: expected one of {', '.join(CONTROLS)}")
+    if CONTROLS[name][0] is None:
+        from tvti.imagenet import ImageNetFeatures
+        return ImageNetFeatures()
+    seed_everything(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Objective(get_variant(CONTROLS[name][0]), get_config(config)).eval()
+
+def _bf16(plan: BenchPlan) -> bool: return bf16_supported("cpu") if plan.bf16 is None else plan.bf16
+
 def bench_one(model: str, seed: int, data, out, plan: BenchPlan) -> list[dict]:
-    "Train `model` with `seed` on `data` into out/runs/MODEL-sSEED, evaluate it, return its rows (cached in eval.json)."
+    "Train `model` with `seed` on `data` into out/runs/MODEL-sSEED (controls: no training), evaluate it, return its rows (cached in eval.json)."
     run = Path(out) / "runs" / f"{model}-s{seed}"
     done = run / "eval.json"
     if done.exists(): return load_json(done)["rows"]
-    preset, extra = _train_args(model)
     t0 = time.time()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        train(data, run, preset=preset, steps=plan.steps, seed=seed, bf16=plan.bf16, channels_last=plan.bf16, progress=False,
-              resume=(run / "config.json").exists(), val_every=max(1, plan.steps // 4), sample_every=plan.steps, **({} if (run / "config.json").exists() else extra))
+    if model in CONTROLS: source = control_source(model, seed)
+    else:
+        preset, extra = _train_args(model)
+        bf16 = _bf16(plan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            train(data, run, preset=preset, steps=plan.steps, seed=seed, bf16=bf16, channels_last=bf16, progress=False,
+                  resume=(run / "config.json").exists(), val_every=max(1, plan.steps // 4), sample_every=plan.steps, **({} if (run / "config.json").exists() else extra))
+        source = run
     secs = time.time() - t0
-    r = evaluate(run, data, plan.fractions, ("mlp",), epochs=plan.epochs, seed=seed)
+    r = evaluate(source, data, plan.fractions, ("mlp",), steps=plan.phi_steps, seed=seed, every=plan.every)
     rows = [dict(model=model, seed=seed, fraction=float(f), train_frames=d["mlp"]["train_frames"], mpjpe=d["mlp"]["mpjpe"],
                  n_mpjpe=d["mlp"]["n_mpjpe"], p_mpjpe=d["mlp"]["p_mpjpe"], box_iou=r.get("box_iou", float("nan")),
                  mask_iou=r.get("mask_iou", float("nan")), train_seconds=round(secs, 1)) for f, d in r["fractions"].items()]
@@ -106,20 +137,39 @@ def summarise(rows):
 
 def _pm(m, s): return f"{m:.1f}" if not np.isfinite(s) else f"{m:.1f} ± {s:.1f}"
 
-def results_markdown(rows, metric: str = "n_mpjpe") -> str:
-    "The paper's table layout: a row per model, a column per label fraction (mean ± std over seeds), the paper's number."
+LEVEL_NAMES = {"global": "mean training pose", "per_action": "mean pose of the action", "per_camera": "mean pose of the camera",
+               "per_video": "mean pose of the test video (oracle)"}
+
+def _describe(m: str) -> list[str]:
+    "The decodes? / STN? / contrastive / split? cells of a model or control."
+    if m == "imagenet": return ["-", "-", "ImageNet labels (supervised)", "-"]
+    v = VARIANTS[CONTROLS[m][0] if m in CONTROLS else _train_args(m)[0]]
+    return ["yes" if v.decoder else "no", "yes" if v.stn else "no", "none: untrained" if m in CONTROLS else (v.contrastive or "none").upper(),
+            "yes" if v.split else "no"]
+
+def results_markdown(rows, metric: str = "n_mpjpe", levels: dict | None = None) -> str:
+    """The paper's table layout: a row per model, a column per label fraction (mean ± std over seeds), the paper's number;
+    then the controls, and the image-free `levels` ({kind: {level: {metric: mm}}}, as `image_free_levels` gives) of each set."""
     s = summarise(rows)
     fr = sorted({r["fraction"] for r in rows}, reverse=True)
-    frames = {f: next(r["train_frames"] for r in rows if r["fraction"] == f and r["model"] in H36M_MODELS) for f in fr if any(r["fraction"] == f and r["model"] in H36M_MODELS for r in rows)}
+    frames = {f: next(r["train_frames"] for r in rows if r["fraction"] == f and data_kind(r["model"]) == "h36m") for f in fr
+              if any(r["fraction"] == f and data_kind(r["model"]) == "h36m" for r in rows)}
     head = "| model | decodes? | STN? | contrastive | split? | " + " | ".join(f"{f * 100:g}%" + (f" ({frames[f]})" if f in frames else "") for f in fr) + " | box IoU | mask IoU | paper, all labels |"
     lines = [head, "|" + "---|" * (8 + len(fr))]
-    for m in dict.fromkeys(r["model"] for r in rows):
-        v = VARIANTS[_train_args(m)[0]]
+    present = list(dict.fromkeys(r["model"] for r in rows))
+    order = [m for m in present if m not in CONTROLS] + [m for m in CONTROLS if m in present]
+    for m in order:
         cells = [_pm(s.loc[(m, f), (metric, "mean")], s.loc[(m, f), (metric, "std")]) if (m, f) in s.index else "-" for f in fr]
         f0 = fr[0]
         iou = [f"{s.loc[(m, f0), (k, 'mean')]:.2f}" if np.isfinite(s.loc[(m, f0), (k, "mean")]) else "-" for k in ("box_iou", "mask_iou")]
-        lines.append(f"| {m} | {'yes' if v.decoder else 'no'} | {'yes' if v.stn else 'no'} | {(v.contrastive or 'none').upper()} | "
-                     f"{'yes' if v.split else 'no'} | " + " | ".join(cells) + f" | {iou[0]} | {iou[1]} | {PAPER_NMPJPE.get(m, float('nan')):.2f} |")
+        paper = f"{PAPER_NMPJPE[m]:.2f}" if m in PAPER_NMPJPE else "-"
+        name = f"**{m}** (control)" if m in CONTROLS else m
+        lines.append(f"| {name} | " + " | ".join(_describe(m)) + " | " + " | ".join(cells) + f" | {iou[0]} | {iou[1]} | {paper} |")
+    for kind, lv in (levels or {}).items():
+        for key, label in LEVEL_NAMES.items():
+            if key in lv:
+                lines.append(f"| *{label}* ({'h36m-like' if kind == 'h36m' else 'dive'}) | no image | - | - | - | " +
+                             " | ".join(f"{lv[key][metric]:.1f}" for _ in fr) + " | - | - | - |")
     return "\n".join(lines)
 
 def ratios(rows, fraction: float = 1.0, metric: str = "n_mpjpe") -> list[dict]:
@@ -137,33 +187,49 @@ def ratios_markdown(rs: list[dict]) -> str:
     for r in rs: lines.append(f"| {r['a']} / {r['b']} | {r['ours']:.2f}" + (f" ± {r['std']:.2f}" if np.isfinite(r["std"]) else "") + f" | {r['paper']:.2f} |")
     return "\n".join(lines)
 
-# %% ../nbs/15_bench.ipynb #f4012247
-def mean_pose_baseline(data) -> float:
-    "N-MPJPE (mm) on the test subjects of a constant prediction: the mean pelvis-centred training pose."
-    from tvti.data import load_dataset
-    from tvti.pose import n_mpjpe
-    ds = load_dataset(data)
-    P = lambda sp: torch.from_numpy(np.concatenate([s.pose3d for s in ds if s.split == sp])).float()
-    tr, te = P("train"), P("test")
-    mean = (tr - tr[:, :1]).mean(0, keepdim=True).expand_as(te)
-    return float(n_mpjpe(mean, te))
+def against_controls(rows, fraction: float = 1.0, metric: str = "n_mpjpe") -> list[dict]:
+    """Each model against the untrained network of its family (`CONTROL_OF`) at `fraction`: the gap (control - model,
+    mm, means over seeds), the spread (the larger standard deviation over seeds of the two), and whether the gap is larger."""
+    s = summarise([r for r in rows if r["fraction"] == fraction])
+    have = set(s.index.get_level_values(0))
+    out = []
+    for m in [m for m in dict.fromkeys(r["model"] for r in rows) if m in CONTROL_OF and CONTROL_OF[m] in have]:
+        c = CONTROL_OF[m]
+        (mm, ms), (cm, cs) = [(s.loc[(x, fraction), (metric, "mean")], s.loc[(x, fraction), (metric, "std")]) for x in (m, c)]
+        spread = float(np.nanmax([ms, cs])) if np.isfinite([ms, cs]).any() else float("nan")
+        gap = float(cm - mm)
+        out.append(dict(model=m, control=c, model_mean=float(mm), control_mean=float(cm), gap=gap, spread=spread,
+                        beats=bool(gap > spread) if np.isfinite(spread) else bool(gap > 0)))
+    return out
+
+def controls_markdown(cs: list[dict]) -> str:
+    lines = ["| model | N-MPJPE, all labels | its untrained control | control's N-MPJPE | gap (control - model) | spread over seeds | beats the control by more than the spread? |",
+             "|---|---|---|---|---|---|---|"]
+    for c in cs:
+        lines.append(f"| {c['model']} | {c['model_mean']:.1f} | {c['control']} | {c['control_mean']:.1f} | {c['gap']:+.1f} | "
+                     + (f"{c['spread']:.1f}" if np.isfinite(c["spread"]) else "- (one seed)") + f" | {'yes' if c['beats'] else '**no**'} |")
+    return "\n".join(lines)
 
 # %% ../nbs/15_bench.ipynb #b63d9869
 def plot_fractions(rows, path=None, metric: str = "n_mpjpe", reference: dict | None = None):
-    "N-MPJPE against label fraction (log scale), one line per model, error bars one std over seeds; `reference` {\"h36m\"|\"dive\": mm} draws the mean-pose level."
+    """N-MPJPE against label fraction (log scale), one line per model, error bars one std over seeds; controls dashed;
+    `reference` {"h36m"|"dive": {label: mm}} draws image-free levels as horizontal lines."""
     import matplotlib.pyplot as plt
     s = summarise(rows)
-    fig, axs = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw=dict(width_ratios=[2, 1]))
-    for ax, models, title, key in ((axs[0], H36M_MODELS, "h36m-like (Tables 1 and 5)", "h36m"), (axs[1], DIVE_MODELS, "dive (Table 4)", "dive")):
-        if reference and key in reference and any(m in s.index.get_level_values(0) for m in models):
-            ax.axhline(reference[key], color="gray", ls="--", lw=1, label="mean pose")
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw=dict(width_ratios=[2, 1]))
+    have = set(s.index.get_level_values(0))
+    for ax, key, title in ((axs[0], "h36m", "h36m-like (Tables 1 and 5)"), (axs[1], "dive", "dive (Table 4)")):
+        models = [m for m in H36M_MODELS + DIVE_MODELS + list(CONTROLS) if data_kind(m) == key and m in have]
+        if reference and key in reference and any(m not in CONTROLS for m in models):
+            for (label, v), st in zip(reference[key].items(), (":", "-.", "--")):
+                ax.axhline(v, color="gray", ls=st, lw=1, label=label)
         for m in models:
-            if m not in s.index.get_level_values(0): continue
             d = s.loc[m].sort_index()
             ax.errorbar(np.array(d.index) * 100, d[(metric, "mean")], yerr=d[(metric, "std")].fillna(0), marker="o", ms=4, capsize=3,
-                        lw=2.5 if m.startswith("ours") else 1.2, label=m)
+                        lw=2.5 if m.startswith("ours") else 1.2, ls="--" if m in CONTROLS else "-", color="k" if m in CONTROLS else None, label=m,
+                        alpha=0.6 if m in CONTROLS else 1)
         ax.set_xscale("log"); ax.set_xlabel("labelled training frames (%)"); ax.set_title(title, fontsize=10)
-        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=6, ncol=2 if key == "h36m" else 1)
         else: ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes, color="gray")
     axs[0].set_ylabel("N-MPJPE (mm), test subjects")
     fig.tight_layout()
@@ -182,10 +248,13 @@ def run_bench(out="tvti-bench-out", quick: bool = False, seeds=None, models=None
     from tvti.demo import machine, peak_rss_mb
     out = _out_folder(out)
     plan = replace(PLANS["quick" if quick else "full"], **plan_overrides, **({"seeds": tuple(seeds)} if seeds else {}))
+    known = H36M_MODELS + DIVE_MODELS + list(CONTROLS)
     models = list(models or H36M_MODELS + DIVE_MODELS)
     t0 = time.time()
-    bad = [m for m in models if m not in H36M_MODELS + DIVE_MODELS]
-    if bad: raise TvtiError(f"--models: unknown {', '.join(bad)}; expected some of {', '.join(H36M_MODELS + DIVE_MODELS)}")
+    bad = [m for m in models if m not in known]
+    if bad: raise TvtiError(f"--models: unknown {', '.join(bad)}; expected some of {', '.join(known)}")
+    if plan.controls:      # the controls of the families present, and ImageNet features beside the h36m-like models
+        models += [c for c in CONTROLS if c not in models and (any(CONTROL_OF.get(m) == c for m in models) or (c == "imagenet" and any(m in H36M_MODELS for m in models)))]
     # cached runs are reused: refuse a folder whose runs were made with another plan (seeds may be added)
     shared = json.loads(json.dumps({k: x for k, x in asdict(plan).items() if k != "seeds"}))
     if (out / "plan.json").exists():
@@ -193,23 +262,25 @@ def run_bench(out="tvti-bench-out", quick: bool = False, seeds=None, models=None
         diff = sorted(k for k in shared if old.get(k) != shared[k])
         if diff: raise TvtiError(f"{out}: holds runs of another plan (differs in {', '.join(diff)}); choose another --out or remove that folder")
     else: save_json(shared, out / "plan.json")
-    sets = make_bench_data(out, plan, {"dive" if m in DIVE_MODELS else "h36m" for m in models}, progress)
-    jobs = [(m, sd) for sd in plan.seeds for m in models]
+    sets = make_bench_data(out, plan, {data_kind(m) for m in models}, progress)
+    # ImageNet features do not depend on the seed: evaluated once, with the first seed's Φ
+    jobs = [(m, sd) for sd in plan.seeds for m in models if m != "imagenet" or sd == plan.seeds[0]]
     rows = []
     for m, sd in tqdm(jobs, desc="tvti-bench", disable=not progress):
-        rows += bench_one(m, sd, sets["dive" if m in DIVE_MODELS else "h36m"], out, plan)
+        rows += bench_one(m, sd, sets[data_kind(m)], out, plan)
         write_csv(rows, out / "results.csv")
-    table, rs = results_markdown(rows), ratios(rows, max(plan.fractions))
-    base = {k: mean_pose_baseline(sets[k]) for k in ("h36m", "dive") if (sets[k] / "dataset.json").exists()}
-    table += "\n\nReference: predicting the mean training pose for every test frame gives N-MPJPE " + \
-             " and ".join(f"{v:.1f} ({'h36m-like' if k == 'h36m' else 'dive'})" for k, v in base.items()) + "."
+    levels = {k: image_free_levels(sets[k]) for k in ("h36m", "dive") if (sets[k] / "dataset.json").exists()}
+    table, rs, cs = results_markdown(rows, levels=levels), ratios(rows, max(plan.fractions)), against_controls(rows, max(plan.fractions))
     write_text(out / "results.md", table + "\n"); write_text(out / "ratios.md", ratios_markdown(rs) + "\n")
+    write_text(out / "controls.md", controls_markdown(cs) + "\n")
     import matplotlib.pyplot as plt
-    plt.close(plot_fractions(rows, out / "nmpjpe.png", reference=base))
+    ref = {k: {"mean pose": lv["global"]["n_mpjpe"], "mean pose of the video (oracle)": lv["per_video"]["n_mpjpe"]} for k, lv in levels.items()}
+    plt.close(plot_fractions(rows, out / "nmpjpe.png", reference=ref))
     seconds = time.time() - t0
     save_json(dict(plan=asdict(plan), models=models, command=command or "run_bench", seconds=round(seconds, 1), peak_rss_mb=round(peak_rss_mb()),
-                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine=machine(), ratios=rs, mean_pose_n_mpjpe=base), out / "bench.json")
-    return dict(rows=rows, table=table, ratios=rs, seconds=seconds)
+                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine=machine(), bf16=_bf16(plan), ratios=rs, controls=cs,
+                   image_free_levels=levels), out / "bench.json")
+    return dict(rows=rows, table=table, ratios=rs, controls=cs, levels=levels, seconds=seconds)
 
 # %% ../nbs/15_bench.ipynb #b5eae7c1
 def _sync(device):

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['TvtiError', 'cli_errors', 'atomic_write', 'save_json', 'load_json', 'seed_everything', 'release_pages',
-           'shared_data_dir']
+__all__ = ['TvtiError', 'cli_errors', 'atomic_write', 'save_json', 'load_json', 'seed_everything', 'bf16_supported',
+           'release_pages', 'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
@@ -67,6 +67,15 @@ def seed_everything(seed: int):
         import torch
         torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+# %% ../nbs/00_core.ipynb #ff11904b
+def bf16_supported(device: str = "cpu") -> bool:
+    """Whether bf16 autocast pays on `device`: a GPU that computes in bf16, or a CPU with bf16 instructions
+    (AVX512-BF16 or AMX, as oneDNN reports). On an AVX2-only CPU bf16 runs several times *slower* than fp32."""
+    import torch
+    if device == "cuda": return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError): return False
 
 # %% ../nbs/00_core.ipynb #2844ae6c
 def release_pages(a):

@@ -10,27 +10,46 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
-from .core import TvtiError, cli_errors, seed_everything, save_json
+from .core import TvtiError, cli_errors, seed_everything, save_json, bf16_supported
 from .synth import synthesize
 from .train import train
-from .pose import evaluate, load_run, extract_features, fit_regressor
+from .pose import evaluate, load_run, extract_features, fit_regressor, image_free_levels, PHI_STEPS
 from .data import load_dataset
-from .analysis import qualitative_figure, swap_grid, show_swaps, cluster_identity, pose_distance_vs_frame_distance
-from .pose import mpjpe
+from .analysis import qualitative_figure, swap_grid, show_swaps, identity_analysis, pose_distance_vs_frame_distance
 
 # %% auto #0
-__all__ = ['results_table', 'peak_rss_mb', 'machine', 'run_demo', 'tvti_demo']
+__all__ = ['LEVELS', 'results_table', 'identity_table', 'peak_rss_mb', 'machine', 'run_demo', 'tvti_demo']
 
 # %% ../nbs/90_demo.ipynb #733924b4
-def results_table(results: dict) -> str:
-    "A markdown table of several runs' `evaluate` results: one row per run and label fraction."
+LEVELS = {"global": "mean training pose", "per_action": "mean pose of the action", "per_camera": "mean pose of the camera",
+          "per_video": "mean pose of the test video (oracle)"}
+
+def results_table(results: dict, levels: dict | None = None, controls=("untrained-ours", "untrained-css", "imagenet")) -> str:
+    """A markdown table of several runs' `evaluate` results, one row per run and label fraction; runs named in
+    `controls` are marked as such, and the image-free `levels` (`image_free_levels`) close the table."""
     lines = ["| model | labels | MPJPE | N-MPJPE | P-MPJPE | box IoU | mask IoU |", "|---|---|---|---|---|---|---|"]
     for name, r in results.items():
-        if name == "analysis": continue
+        if "fractions" not in r: continue
         for f, d in r["fractions"].items():
             m = d["mlp"]
-            lines.append(f"| {name} | {float(f) * 100:g}% ({m['train_frames']} frames) | {m['mpjpe']:.1f} | {m['n_mpjpe']:.1f} | {m['p_mpjpe']:.1f} | "
-                         f"{r.get('box_iou', float('nan')):.2f} | " + (f"{r['mask_iou']:.2f} |" if "mask_iou" in r else "- |"))
+            lines.append(f"| {f'**{name}** (control)' if name in controls else name} | {float(f) * 100:g}% ({m['train_frames']} frames) | "
+                         f"{m['mpjpe']:.1f} | {m['n_mpjpe']:.1f} | {m['p_mpjpe']:.1f} | "
+                         + (f"{r['box_iou']:.2f} | " if "box_iou" in r else "- | ") + (f"{r['mask_iou']:.2f} |" if "mask_iou" in r else "- |"))
+    for key, label in LEVELS.items():
+        if levels and key in levels:
+            e = levels[key]
+            lines.append(f"| *{label}* | no image | {e['mpjpe']:.1f} | {e['n_mpjpe']:.1f} | {e['p_mpjpe']:.1f} | - | - |")
+    return "\n".join(lines)
+
+def identity_table(a: dict) -> str:
+    "The identity analysis (`identity_analysis`) as a markdown table, one row per code."
+    lines = ["| code | cluster accuracy vs subjects | ARI subject | ARI camera | ARI action | N-MPJPE from the code | within-video MPJPE (constant in a video: zero level) |",
+             "|---|---|---|---|---|---|---|"]
+    for code, r in a.items():
+        k, p = r["kmeans"], r["pose"]
+        ari = [f"{k[g]['ari']:.2f}" if g in k else "-" for g in ("subject", "camera", "action")]
+        lines.append(f"| {code} | {k['subject']['accuracy']:.2f} | " + " | ".join(ari) + f" | {p['n_mpjpe']:.1f} | "
+                     f"{p['within_video_mpjpe']:.1f} ({p['within_video_zero']:.1f}) |")
     return "\n".join(lines)
 
 def peak_rss_mb() -> float:
@@ -48,35 +67,43 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()}, Python {platform.python_version()}, torch {torch.__version__}"
 
 def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 240, steps: int = 600, css_steps: int | None = None,
-             fractions=(1.0, 0.1, 0.02), epochs: int = 30, progress: bool = True, command: str | None = None) -> dict:
-    "Run the quickstart into folder `out`; returns the results. `run.json` records the command, date, machine, time and peak memory."
+             fractions=(1.0, 0.1, 0.02), phi_steps: int = PHI_STEPS, every: int = 4, controls: bool = True, bf16: bool | None = None,
+             actions=("walking", "boxing", "squatting", "jumping_jacks"), progress: bool = True, command: str | None = None) -> dict:
+    """Run the quickstart into folder `out`; returns the results. `every`: evaluate on every `every`-th frame;
+    `bf16` None: where the CPU has bf16 instructions. `run.json` records the command, date, machine, precision, time and peak memory."""
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     seed_everything(seed)
+    bf16 = bf16_supported("cpu") if bf16 is None else bf16
     data = out / "data"
     if not (data / "dataset.json").exists():
-        synthesize(data, "h36m-like", seed=seed, size=(size, size), frames=frames,
-                   actions=["walking", "boxing", "squatting", "jumping_jacks"], progress=progress)
+        synthesize(data, "h36m-like", seed=seed, size=(size, size), frames=frames, actions=list(actions), progress=progress)
+    ev = dict(fractions=fractions, regressors=("mlp",), steps=phi_steps, seed=seed, every=every)
     results = {}
     for preset, n in (("ours", steps), ("css", css_steps or steps)):
         run = out / "runs" / preset
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             train(data, run, preset=preset, steps=n, seed=seed, resume=(run / "config.json").exists(), progress=progress,
-                  **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n}))
-            results[preset] = evaluate(run, data, fractions, ("mlp",), epochs=epochs, seed=seed)
+                  **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": bf16}))
+            results[preset] = evaluate(run, data, **ev)
+    if controls:
+        from tvti.bench import control_source
+        for c in ("untrained-ours", "untrained-css", "imagenet"): results[c] = evaluate(control_source(c, seed), data, **ev)
+    levels = image_free_levels(data)
+    results["image_free_levels"] = levels
     save_json(results, out / "results.json")
-    table = results_table(results)
+    table = results_table(results, levels)
     (out / "results.md").write_text(table + "\n")
     # figures: ours on four test frames, with the regressor trained on all labels; and a swap grid
     import matplotlib; matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     ds = load_dataset(data)
     obj = load_run(out / "runs" / "ours")
-    F = {s: extract_features(obj, ds, s) for s in ("train", "val", "test")}
-    phi, mu, sd, _ = fit_regressor(F["train"]["features"], F["train"]["pose3d"], F["val"]["features"], F["val"]["pose3d"], epochs=epochs, seed=seed)
+    F = {s: extract_features(obj, ds, s, every=every) for s in ("train", "val", "test")}
+    phi, mu, sd, _ = fit_regressor(F["train"]["features"], F["train"]["pose3d"], F["val"]["features"], F["val"]["pose3d"], steps=phi_steps, seed=seed)
     tests = ds.split("test")
-    pick = [(tests[k % len(tests)], (k * 37) % frames) for k in range(4)]
+    pick = [(tests[(5 * k) % len(tests)], (k * 37) % frames) for k in range(4)]
     to = lambda x: torch.from_numpy(np.stack([np.asarray(a) for a in x])).permute(0, 3, 1, 2).float() / 255
     fr, bg = to([s.frames[t] for s, t in pick]), to([s.background_at(t) for s, t in pick])
     with torch.no_grad():
@@ -85,29 +112,22 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     fig = qualitative_figure(obj, fr, bg, pred, np.stack([s.pose3d[t] for s, t in pick]))
     fig.savefig(out / "qualitative.png", dpi=80); plt.close(fig)
     fig = show_swaps(swap_grid(obj, fr, bg), fr); fig.savefig(out / "swaps.png", dpi=80); plt.close(fig)
-    # Section 4.4.3: does I_ti hold identity and I_tv not? k-means over all subjects, and pose from I_ti alone
-    allf = {k: torch.cat([F[s][k] for s in ("train", "val", "test")]) for k in ("tv", "ti")}
-    subj = np.concatenate([F[s]["subjects"] for s in ("train", "val", "test")])
-    analysis = {"kmeans_I_tv": cluster_identity(allf["tv"].numpy(), subj, seed), "kmeans_I_ti": cluster_identity(allf["ti"].numpy(), subj, seed)}
-    for code in ("tv", "ti"):
-        phi_c, mu_c, sd_c, _ = fit_regressor(F["train"][code], F["train"]["pose3d"], F["val"][code], F["val"]["pose3d"], epochs=epochs, seed=seed)
-        with torch.no_grad(): p_c = phi_c((F["test"][code] - mu_c) / sd_c).view(-1, 17, 3) * 1000
-        analysis[f"mpjpe_from_I_{code}"] = float(mpjpe(p_c, F["test"]["pose3d"]))
-    curve = pose_distance_vs_frame_distance(F["test"]["tv"], F["test"]["pose3d"], F["test"]["seq"], F["test"]["t"], max_d=min(100, frames - 1), step=5)
+    # Section 4.4.3 on the test subjects: k-means of I_ti and I_tv against subject, camera, action; pose from each code
+    analysis = identity_analysis(F, ds, seed, steps=phi_steps)
+    curve = pose_distance_vs_frame_distance(F["test"]["tv"], F["test"]["pose3d"], F["test"]["seq"], F["test"]["t"],
+                                            max_d=min(100, frames - 1) // every * every, step=every * max(1, 5 // every))
     fig, ax = plt.subplots(figsize=(5, 3)); ax2 = ax.twinx()
     ax.plot(curve["d"], curve["similarity"], "b-o", ms=3); ax2.plot(curve["d"], curve["pose_distance"], "r-s", ms=3)
     ax.set_xlabel("frames apart"); ax.set_ylabel("cosine similarity of I_tv", color="b"); ax2.set_ylabel("pose distance (mm)", color="r")
     fig.tight_layout(); fig.savefig(out / "time.png", dpi=80); plt.close(fig)
     results["analysis"] = analysis
     save_json(results, out / "results.json")
-    table += ("\n\nIdentity (Section 4.4.3), ours: k-means ARI with subjects " f"I_ti {analysis['kmeans_I_ti']['ari']:.2f}, "
-              f"I_tv {analysis['kmeans_I_tv']['ari']:.2f}; MPJPE of a regressor on I_ti alone {analysis['mpjpe_from_I_ti']:.1f} mm "
-              f"against {analysis['mpjpe_from_I_tv']:.1f} mm on I_tv.")
+    table += "\n\nIdentity (Section 4.4.3), `ours`, test subjects (k-means with as many clusters as labels; Φ as above):\n\n" + identity_table(analysis)
     (out / "results.md").write_text(table + "\n")
     seconds = time.time() - t0
     save_json(dict(command=command or f"run_demo({str(out)!r}, seed={seed}, size={size}, frames={frames}, steps={steps})",
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), seconds=round(seconds, 1),
-                   peak_rss_mb=round(peak_rss_mb()), machine=machine()), out / "run.json")
+                   peak_rss_mb=round(peak_rss_mb()), machine=machine(), precision="bf16" if bf16 else "fp32"), out / "run.json")
     return dict(results=results, table=table, seconds=seconds, out=str(out))
 
 @call_parse(pos=["out"])
@@ -116,14 +136,16 @@ def tvti_demo(
     out: str = "tvti-demo-out",  # folder for the data, the two runs, the results and the figures (positional, optional)
     seed: int = 0,               # random seed
     steps: int = 600,            # training steps of each model
-    epochs: int = 30,            # training epochs of each pose regressor
+    phi_steps: int = PHI_STEPS,  # optimiser steps of each pose regressor (the same at every label fraction)
     size: int = 96,              # frame side of the synthetic data
     frames: int = 240,           # frames per synthetic video (at least 102: the sampler's d_max is 100 at 25 fps)
+    no_controls: store_true = False,  # skip the untrained and ImageNet controls
     quiet: store_true = False,   # no progress bars
 ):
-    "The tvti quickstart: synthesise, train ours and the CSS baseline, evaluate both, print the table, save figures."
+    "The tvti quickstart: synthesise, train ours and the CSS baseline, evaluate both and the controls, print the table, save figures."
     if frames < 102: raise TvtiError(f"--frames must be at least 102 (tuples need frames 100 apart), got {frames}")
-    r = run_demo(out, seed=seed, steps=steps, epochs=epochs, size=size, frames=frames, progress=not quiet, command=" ".join(["tvti-demo", *sys.argv[1:]]))
+    r = run_demo(out, seed=seed, steps=steps, phi_steps=phi_steps, size=size, frames=frames, controls=not no_controls, progress=not quiet,
+                 command=" ".join(["tvti-demo", *sys.argv[1:]]))
     print(r["table"])
     print(f"\ntvti-demo: results in {out}/results.md and results.json; figures {out}/qualitative.png, swaps.png, time.png and "
           f"{out}/runs/*/losses.png; took {r['seconds'] / 60:.1f} min, peak memory {peak_rss_mb():.0f} MB")

@@ -8,8 +8,9 @@ import torch
 import torch.nn as nn
 
 # %% auto #0
-__all__ = ['REGRESSORS', 'root_relative', 'mpjpe', 'n_mpjpe', 'procrustes_align', 'p_mpjpe', 'pct_mse_2d', 'MLP2048', 'load_run',
-           'extract_features', 'box_iou_xyxy', 'fit_regressor', 'evaluate', 'tvti_eval']
+__all__ = ['REGRESSORS', 'PHI_STEPS', 'root_relative', 'mpjpe', 'n_mpjpe', 'procrustes_align', 'p_mpjpe', 'pct_mse_2d', 'MLP2048',
+           'load_run', 'extract_features', 'box_iou_xyxy', 'fit_regressor', 'evaluate', 'tvti_eval',
+           'image_free_levels']
 
 # %% ../nbs/13_pose.ipynb #ac8544ff
 def root_relative(p: torch.Tensor, root: int = 0) -> torch.Tensor:
@@ -17,7 +18,7 @@ def root_relative(p: torch.Tensor, root: int = 0) -> torch.Tensor:
     return p - p[..., root:root + 1, :]
 
 def _per_joint(pred, gt):
-    "(N, J, 3) root-relative poses -> (N,) mean distance over the non-root joints."
+    "(N, J, 3) poses -> (N,) mean distance over the non-root joints (1 .. J-1)."
     return (pred - gt).norm(dim=-1)[:, 1:].mean(-1)
 
 def mpjpe(pred: torch.Tensor, gt: torch.Tensor, per_frame: bool = False):
@@ -33,7 +34,7 @@ def n_mpjpe(pred: torch.Tensor, gt: torch.Tensor, per_frame: bool = False):
     return e if per_frame else e.mean()
 
 def procrustes_align(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    "Each (J, 3) prediction mapped onto its target by the best translation, rotation (no reflection) and scale."
+    "Each (J, 3) prediction mapped onto its target by the translation, proper rotation and scale minimising the squared error over all J joints; in the target's frame."
     mp, mg = pred.mean(-2, keepdim=True), gt.mean(-2, keepdim=True)
     X, Y = pred - mp, gt - mg
     U, S, Vh = torch.linalg.svd(X.transpose(-1, -2) @ Y)          # X^T Y = U S V^T
@@ -44,8 +45,9 @@ def procrustes_align(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
     return scale * X @ R + mg
 
 def p_mpjpe(pred: torch.Tensor, gt: torch.Tensor, per_frame: bool = False):
-    "MPJPE after Procrustes alignment (translation, rotation with the reflection fix, scale)."
-    e = _per_joint(root_relative(procrustes_align(pred, gt)), root_relative(gt))
+    "Root-relative prediction aligned to the root-relative target over all 17 joints (Procrustes), then the mean distance over the 16 non-root joints, without re-centring."
+    g = root_relative(gt)
+    e = _per_joint(procrustes_align(root_relative(pred), g), g)
     return e if per_frame else e.mean()
 
 def pct_mse_2d(pred: torch.Tensor, gt: torch.Tensor, height: int, width: int):
@@ -132,51 +134,76 @@ def box_iou_xyxy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inter / (area(a0, a1) + area(b0, b1) - inter).clamp_min(1e-9)
 
 # %% ../nbs/13_pose.ipynb #3c5f83cb
-def fit_regressor(Xtr, Ytr, Xval, Yval, kind: str = "mlp", epochs: int = 40, lr: float = 1e-3, batch: int = 256,
-                  seed: int = 0, width: int | None = None):
-    "Train Φ on (features, (N, 17, 3) poses in mm); returns (Φ, feature mean, std, best validation MPJPE)."
+PHI_STEPS = 300    # Adam steps of every regressor Φ, at every label fraction
+
+def fit_regressor(Xtr, Ytr, Xval, Yval, kind: str = "mlp", steps: int = PHI_STEPS, val_every: int = 20, lr: float = 1e-3,
+                  batch: int = 256, seed: int = 0, width: int | None = None):
+    "Train Φ for `steps` Adam steps on (features, (N, 17, 3) poses in mm); returns (Φ at its best validation MPJPE, feature mean, std, that MPJPE)."
+    if steps < 1 or val_every < 1: raise TvtiError(f"fit_regressor: steps ({steps}) and val_every ({val_every}) must be at least 1")
+    if len(Xtr) == 0: raise TvtiError("fit_regressor: no training frames")
     torch.manual_seed(seed)
-    mu, sd = Xtr.mean(0), Xtr.std(0).clamp_min(1e-6)
+    mu, sd = Xtr.mean(0), Xtr.std(0, correction=int(len(Xtr) > 1)).clamp_min(1e-6)
     phi = REGRESSORS[kind](Xtr.shape[1], **({"width": width} if width else {}))
     opt = torch.optim.Adam(phi.parameters(), lr=lr)
-    ytr = root_relative(Ytr).flatten(1) / 1000
+    xtr, xval, ytr = (Xtr - mu) / sd, (Xval - mu) / sd, root_relative(Ytr).flatten(1) / 1000
     best, best_state = float("inf"), None
     g = torch.Generator().manual_seed(seed)
-    for ep in range(epochs):
+    order = torch.empty(0, dtype=torch.long)
+    for step in range(1, steps + 1):
+        if len(order) == 0: order = torch.randperm(len(xtr), generator=g)      # a new shuffled pass
+        idx, order = order[:batch], order[batch:]
         phi.train()
-        for idx in torch.randperm(len(Xtr), generator=g).split(batch):
-            loss = ((phi((Xtr[idx] - mu) / sd) - ytr[idx]) ** 2).sum(1).mean()
-            opt.zero_grad(); loss.backward(); opt.step()
-        phi.eval()
-        with torch.no_grad(): e = mpjpe(phi((Xval - mu) / sd).view(-1, 17, 3) * 1000, Yval).item()
-        if e < best: best, best_state = e, {k: x.clone() for k, x in phi.state_dict().items()}
-    phi.load_state_dict(best_state)
+        loss = ((phi(xtr[idx]) - ytr[idx]) ** 2).sum(1).mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+        if step % val_every == 0 or step == steps:
+            phi.eval()
+            with torch.no_grad(): e = mpjpe(phi(xval).view(-1, 17, 3) * 1000, Yval).item()
+            if e < best: best, best_state = e, {k: x.clone() for k, x in phi.state_dict().items()}
+    if best_state is None: best = float("nan")          # validation never finite: keep the last weights
+    else: phi.load_state_dict(best_state)
     return phi.eval(), mu, sd, best
 
-def evaluate(run, data, fractions=(1.0, 0.1), regressors=("mlp",), epochs: int = 40, seed: int = 0, progress: bool = False) -> dict:
-    "Frozen features of `run` on dataset `data` -> pose errors per label fraction and regressor, and detection quality."
+# %% ../nbs/13_pose.ipynb #1a985aa4
+def _source_name(src) -> str:
+    "The name a feature source goes by in results: its variant's name, or its own."
+    return src.v.name if hasattr(src, "v") else getattr(src, "name", type(src).__name__)
+
+def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int = PHI_STEPS, seed: int = 0,
+             progress: bool = False, every: int = 1) -> dict:
+    "Frozen features of `source` (a run folder, or an object with `run_model` and `code`) on dataset `data` -> pose errors per label fraction and regressor, and detection quality."
     seed_everything(seed)
-    ds = load_dataset(data)
-    obj = load_run(run)
+    for frac in fractions:
+        if not 0 < frac <= 1: raise TvtiError(f"--fractions: {frac} is not in (0, 1]")
+    for kind in regressors:
+        if kind not in REGRESSORS: raise TvtiError(f"--regressors {kind!r}: expected one of {', '.join(REGRESSORS)}")
+    if steps < 1: raise TvtiError(f"--steps {steps}: expected at least 1")
+    if every < 1: raise TvtiError(f"--every {every}: expected at least 1")
+    ds = data if isinstance(data, Dataset) else load_dataset(data)
+    is_run = isinstance(source, (str, Path))
+    if is_run: obj = load_run(source)
+    else:
+        obj = source
+        for need in ("run_model", "code"):
+            if not callable(getattr(obj, need, None)): raise TvtiError(f"evaluate: the feature source has no method {need!r}")
+        if callable(getattr(obj, "eval", None)): obj.eval()
     for split in ("train", "test"):
         if not any(s.split == split for s in ds): raise TvtiError(f"{ds.root}: no {split!r} sequences; tvti-eval needs train and test splits")
     if any(s.pose3d is None for s in ds): raise TvtiError(f"{ds.root}: every sequence needs pose3d.npy for pose evaluation")
     val_split = "val" if any(s.split == "val" for s in ds) else "train"
-    F = {sp: extract_features(obj, ds, sp, progress=progress) for sp in {"train", val_split, "test"}}
-    res = {"run": str(run), "data": str(data), "variant": obj.v.name, "feature_dim": int(F["test"]["features"].shape[1]),
-           "test_frames": int(len(F["test"]["features"])), "fractions": {}}
+    F = {sp: extract_features(obj, ds, sp, progress=progress, every=every) for sp in {"train", val_split, "test"}}
+    res = {"run": str(source) if is_run else None, "data": str(data) if not isinstance(data, Dataset) else str(ds.root),
+           "variant": _source_name(obj), "feature_dim": int(F["test"]["features"].shape[1]),
+           "test_frames": int(len(F["test"]["features"])), "phi_steps": int(steps), "every": int(every), "fractions": {}}
     for key in ("box_iou", "mask_iou"):
         if key in F["test"]: res[key] = float(F["test"][key].mean())
     tr = F["train"]
     for frac in fractions:
-        if not 0 < frac <= 1: raise TvtiError(f"--fractions: {frac} is not in (0, 1]")
         K = max(1, round(1 / frac))
-        keep = np.flatnonzero(tr["t"] % K == 0)
+        keep = np.flatnonzero((tr["t"] // every) % K == 0)      # every K-th of the frames evaluated
         out = {}
         for kind in regressors:
-            if kind not in REGRESSORS: raise TvtiError(f"--regressors {kind!r}: expected one of {', '.join(REGRESSORS)}")
             phi, mu, sd, val = fit_regressor(tr["features"][keep], tr["pose3d"][keep], F[val_split]["features"], F[val_split]["pose3d"],
-                                             kind, epochs=epochs, seed=seed)
+                                             kind, steps=steps, seed=seed)
             with torch.no_grad(): pred = phi((F["test"]["features"] - mu) / sd).view(-1, 17, 3) * 1000
             gt = F["test"]["pose3d"]
             out[kind] = {"mpjpe": mpjpe(pred, gt).item(), "n_mpjpe": n_mpjpe(pred, gt).item(), "p_mpjpe": p_mpjpe(pred, gt).item(),
@@ -192,7 +219,8 @@ def tvti_eval(
     data: str,                     # a dataset folder with 3D labels and train / (val) / test splits
     fractions: str = "1,0.1",      # comma-separated fractions of labelled training frames
     regressors: str = "mlp",       # comma-separated: mlp (2 x 2048, dropout 0.5) and/or resmlp (3 residual blocks of 1024)
-    epochs: int = 40,              # training epochs of each regressor
+    steps: int = PHI_STEPS,        # Adam steps of each regressor, the same at every fraction
+    every: int = 1,                # use every N-th frame of each video (all of them by default)
     seed: int = 0,
     json: str = None,              # write the results to this JSON file
     quiet: store_true = False,
@@ -200,10 +228,33 @@ def tvti_eval(
     "Freeze a trained run, regress 3D pose from its features with a fraction of the labels, report MPJPE, N-MPJPE, P-MPJPE."
     try: fr = [float(x) for x in fractions.split(",")]
     except ValueError: raise TvtiError(f"--fractions {fractions!r}: expected numbers like 1,0.1,0.05") from None
-    res = evaluate(run, data, fr, [r.strip() for r in regressors.split(",")], epochs=epochs, seed=seed, progress=not quiet)
+    res = evaluate(run, data, fr, [r.strip() for r in regressors.split(",")], steps=steps, seed=seed, progress=not quiet, every=every)
     if json: save_json(res, json)
-    print(f"tvti-eval {res['variant']} on {data} ({res['test_frames']} test frames)" +
+    print(f"tvti-eval {res['variant']} on {data} ({res['test_frames']} test frames; Φ {res['phi_steps']} steps)" +
           (f"; box IoU {res['box_iou']:.3f}" if "box_iou" in res else "") + (f"; mask IoU {res['mask_iou']:.3f}" if "mask_iou" in res else ""))
     print(f"{'fraction':>9} {'regressor':>9} {'MPJPE':>8} {'N-MPJPE':>8} {'P-MPJPE':>8} {'frames':>7}")
     for f, d in res["fractions"].items():
         for k, m in d.items(): print(f"{f:>9} {k:>9} {m['mpjpe']:8.1f} {m['n_mpjpe']:8.1f} {m['p_mpjpe']:8.1f} {m['train_frames']:7d}")
+
+# %% ../nbs/13_pose.ipynb #e4d6cd46
+def image_free_levels(ds, split: str = "test") -> dict:
+    "MPJPE, N-MPJPE and P-MPJPE on the `split` poses of four predictors that see no image: the global, per-action and per-camera mean training pose, and each video's own mean (an oracle)."
+    if isinstance(ds, (str, Path)): ds = load_dataset(ds)
+    seqs = list(ds)
+    tr, te = [s for s in seqs if s.split == "train"], [s for s in seqs if s.split == split]
+    for name, ss in (("train", tr), (split, te)):
+        if not ss: raise TvtiError(f"image_free_levels: no {name!r} sequences")
+        if any(s.pose3d is None for s in ss): raise TvtiError(f"image_free_levels: every {name!r} sequence needs pose3d")
+    rel = lambda s: root_relative(torch.tensor(np.asarray(s.pose3d), dtype=torch.float64))
+    mean_of = lambda ss: torch.cat([rel(s) for s in ss]).mean(0)
+    glob = mean_of(tr)
+    group = lambda key: {k: mean_of([s for s in tr if getattr(s, key) == k]) for k in {getattr(s, key) for s in tr}}
+    by_action, by_view = group("action"), group("view")
+    predict = {"global": lambda s: glob, "per_action": lambda s: by_action.get(s.action, glob),
+               "per_camera": lambda s: by_view.get(s.view, glob), "per_video": lambda s: mean_of([s])}
+    gt = torch.cat([rel(s) for s in te])
+    res = {}
+    for name, f in predict.items():
+        pred = torch.cat([f(s).expand(len(s.pose3d), -1, -1) for s in te])
+        res[name] = {"mpjpe": mpjpe(pred, gt).item(), "n_mpjpe": n_mpjpe(pred, gt).item(), "p_mpjpe": p_mpjpe(pred, gt).item()}
+    return res
