@@ -102,7 +102,7 @@ def test_ingest_overwrite(tmp_path, small_video):
 
 def test_demo_command(tmp_path):
     "A miniature quickstart (the full one runs in CI's install step, as the README says)."
-    r = run(command("tvti-demo"), tmp_path / "demo", "--steps", "4", "--epochs", "2", "--size", "64", "--frames", "110", "--quiet")
+    r = run(command("tvti-demo"), tmp_path / "demo", "--steps", "4", "--phi-steps", "4", "--size", "64", "--frames", "110", "--no-controls", "--quiet")
     assert r.returncode == 0, r.stderr
     for f in ("results.md", "results.json", "qualitative.png", "swaps.png"): assert (tmp_path / "demo" / f).exists(), f
     assert "| ours |" in r.stdout and "| css |" in r.stdout and "N-MPJPE" in r.stdout
@@ -114,7 +114,7 @@ def test_demo_command(tmp_path):
 def test_bench_command(tmp_path):
     "A miniature benchmark run: two models, a few steps; the tables and the figure are written; a bad model name is refused."
     out = tmp_path / "bench"
-    r = run(command("tvti-bench"), "--out", out, "--quick", "--models", "ours,css", "--steps", "4", "--quiet", timeout=600)
+    r = run(command("tvti-bench"), "--out", out, "--quick", "--models", "ours,css", "--steps", "4", "--phi-steps", "4", "--no-controls", "--quiet", timeout=600)
     assert r.returncode == 0, r.stderr
     for f in ("results.csv", "results.md", "ratios.md", "nmpjpe.png", "bench.json"): assert (out / f).exists(), f
     assert "| ours | yes | yes | DSL | yes |" in r.stdout and "| ours / css |" in r.stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"quickstart": ("quickstart", ("results.md", "run.json", "qualitative.png", "swaps.png", "time.png")),
-         "bench": ("bench", ("results.csv", "results.md", "ratios.md", "nmpjpe.png", "bench.json")),
+         "bench": ("bench", ("results.csv", "results.md", "ratios.md", "controls.md", "nmpjpe.png", "bench.json")),
          "speed": ("bench", ("speed.md", "speed.json"))}
 
 def main(argv):

@@ -142,7 +142,8 @@ def fit_regressor(Xtr, Ytr, Xval, Yval, kind: str = "mlp", steps: int = PHI_STEP
     if steps < 1 or val_every < 1: raise TvtiError(f"fit_regressor: steps ({steps}) and val_every ({val_every}) must be at least 1")
     if len(Xtr) == 0: raise TvtiError("fit_regressor: no training frames")
     torch.manual_seed(seed)
-    mu, sd = Xtr.mean(0), Xtr.std(0, correction=int(len(Xtr) > 1)).clamp_min(1e-6)
+    mu, sd = Xtr.mean(0), Xtr.std(0, correction=int(len(Xtr) > 1))
+    sd = sd.clamp_min(max(1e-6, 0.01 * float(sd.median())))       # a feature constant on few labelled frames must not explode on test
     phi = REGRESSORS[kind](Xtr.shape[1], **({"width": width} if width else {}))
     opt = torch.optim.Adam(phi.parameters(), lr=lr)
     xtr, xval, ytr = (Xtr - mu) / sd, (Xval - mu) / sd, root_relative(Ytr).flatten(1) / 1000
