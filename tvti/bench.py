@@ -189,7 +189,8 @@ def ratios_markdown(rs: list[dict]) -> str:
 
 def against_controls(rows, fraction: float = 1.0, metric: str = "n_mpjpe") -> list[dict]:
     """Each model against the untrained network of its family (`CONTROL_OF`) at `fraction`: the gap (control - model,
-    mm, means over seeds), the spread (the larger standard deviation over seeds of the two), and whether the gap is larger."""
+    mm, means over seeds), the spread (the larger standard deviation over seeds of the two), and whether the gap is larger (None with a
+    single seed: there is no spread to compare with)."""
     s = summarise([r for r in rows if r["fraction"] == fraction])
     have = set(s.index.get_level_values(0))
     out = []
@@ -199,7 +200,7 @@ def against_controls(rows, fraction: float = 1.0, metric: str = "n_mpjpe") -> li
         spread = float(np.nanmax([ms, cs])) if np.isfinite([ms, cs]).any() else float("nan")
         gap = float(cm - mm)
         out.append(dict(model=m, control=c, model_mean=float(mm), control_mean=float(cm), gap=gap, spread=spread,
-                        beats=bool(gap > spread) if np.isfinite(spread) else bool(gap > 0)))
+                        beats=bool(gap > spread) if np.isfinite(spread) else None))
     return out
 
 def controls_markdown(cs: list[dict]) -> str:
@@ -207,7 +208,8 @@ def controls_markdown(cs: list[dict]) -> str:
              "|---|---|---|---|---|---|---|"]
     for c in cs:
         lines.append(f"| {c['model']} | {c['model_mean']:.1f} | {c['control']} | {c['control_mean']:.1f} | {c['gap']:+.1f} | "
-                     + (f"{c['spread']:.1f}" if np.isfinite(c["spread"]) else "- (one seed)") + f" | {'yes' if c['beats'] else '**no**'} |")
+                     + (f"{c['spread']:.1f}" if np.isfinite(c["spread"]) else "- (one seed)") + " | "
+                     + ("cannot tell (one seed)" if c["beats"] is None else "yes" if c["beats"] else "**no**") + " |")
     return "\n".join(lines)
 
 # %% ../nbs/15_bench.ipynb #b63d9869
