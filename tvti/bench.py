@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
 from tqdm.auto import tqdm
-from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported
+from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision
 from .synth import synthesize
 from .train import train
 from .pose import evaluate, image_free_levels, PHI_STEPS
@@ -26,7 +26,7 @@ __all__ = ['H36M_MODELS', 'DIVE_MODELS', 'CONTROLS', 'CONTROL_OF', 'PAPER_NMPJPE
            'plot_fractions', 'run_bench', 'peak_matmul_flops', 'step_flops', 'speed_one', 'speed_report', 'tvti_bench']
 
 # %% ../nbs/15_bench.ipynb #bffb38f1
-H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split", "ours", "css", "drnet"]
+H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split", "ours", "css", "drnet", "ours-fg"]   # ours-fg: our ablation
 DIVE_MODELS = ["ours-dive", "ours-dive-notrack"]
 # controls: (the variant whose architecture is kept, with its random initial weights; the data set). "imagenet": frozen
 # ImageNet features (Section 4.4, Fig. 8), no variant
@@ -381,6 +381,7 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
                      f"{r['images_per_s']:.1f} | {r['gflop_per_step']:.1f} | {r['gflops']:.0f} | {100 * r['peak_fraction']:.0f}% | {r['peak_mb']:.0f} |")
     md = "\n".join(lines) + "\n\n" + "; ".join(f"{d} peak ({p}, 2048x2048 matmul): {v / 1e9:.0f} GFLOP/s" for (d, p), v in peaks.items())
     md += "; data loader alone: " + ", ".join(f"{k} {v:.0f} images/s" for k, v in loader.items()) + f". Machine: {machine()}."
+    md += "\n\nPrecision that `--precision auto` picks here: " + "; ".join(choose_precision("auto", d)[1] for d in devices) + "."
     write_text(out / "speed.md", md + "\n")
     save_json(dict(rows=rows, peaks={f"{d}/{p}": v for (d, p), v in peaks.items()}, loader=loader, machine=machine(),
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), command=command or "speed_report"), out / "speed.json")
@@ -398,6 +399,7 @@ def tvti_bench(
     steps: int = None,            # training steps of every model, replacing the plan's
     phi_steps: int = None,        # optimiser steps of each pose regressor, replacing the plan's (300)
     no_controls: store_true = False,  # skip the controls (untrained networks, ImageNet features); the image-free levels stay
+    precision: str = "auto",      # auto (bf16 where the CPU has bf16 instructions, else fp32), bf16 or fp32
     paper_size: int = None,       # --speed: frame side for the paper configuration (default 256 on CPU, 500 on GPU)
     quiet: store_true = False,    # no progress bars
 ):
@@ -406,6 +408,9 @@ def tvti_bench(
         print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]))); return
     over = {k: v for k, v in (("steps", steps), ("phi_steps", phi_steps)) if v}
     if no_controls: over["controls"] = False
+    use_bf16, line = choose_precision(precision)
+    if precision != "auto": over["bf16"] = use_bf16
+    if not speed and not quiet: print(f"tvti-bench: precision {line}")
     try: seed_list = [int(x) for x in seeds.split(",")] if seeds else None
     except ValueError: raise TvtiError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 0,1,2") from None
     r = run_bench(out, quick=quick, seeds=seed_list,

@@ -45,14 +45,14 @@ class ModelConfig:
     temperature: float = 0.1           # InfoNCE temperature, Eq. 3 (ours)
     margin: float = 1.0                # triplet margin beta, Eq. 4 (ours)
     order_tau: float = 0.01            # order-loss threshold tau, Eq. 10, in [-1, 1] image units per step (ours)
-    prior_size: float = 0.5            # box prior: batch-mean box side as a fraction of the frame (supp. S.1)
+    prior_size: tuple = (0.3, 0.6)     # box prior: batch-mean box width and height as fractions of the frame (supp. S.1; per axis, ours)
     prior_centre: tuple | None = (0.0, 0.0)   # box prior on the batch-mean centre (H36M); None to switch off
-    prior_weight: float = 1.0          # weight of the box prior (ours)
+    prior_weight: float = 10.0         # weight of the box prior (ours; at 1 the box outgrew it, see above)
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
-    fg_weight: float = 1.0             # weight of the foreground prior, 09_losses (ours; 0 = the paper's objective alone)
+    fg_weight: float = 1.0             # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg)
     fg_tau: float = 0.1                # its threshold on max_c |I - B|, in [0, 1] units (ours)
     head_width: int = 128              # width of the 2D head Theta and of the scene discriminator (paper's 3D MLP: 1024)
-    perceptual_weights: str | None = None   # path of ResNet-18 ImageNet weights (else torchvision's cache, else a fallback)
+    perceptual_weights: str | None = None   # a ResNet-18 ImageNet state dict for Eq. 2 (default: EfficientNet-Lite0 from its package)
 
     def to_dict(self) -> dict: return asdict(self)
     @classmethod

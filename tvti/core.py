@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['TvtiError', 'cli_errors', 'atomic_write', 'save_json', 'load_json', 'seed_everything', 'bf16_supported',
-           'release_pages', 'shared_data_dir']
+__all__ = ['PRECISIONS', 'TvtiError', 'cli_errors', 'current_umask', 'atomic_write', 'save_json', 'load_json', 'seed_everything',
+           'bf16_supported', 'choose_precision', 'release_pages', 'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
@@ -33,6 +33,11 @@ def cli_errors(prog: str):
     return deco
 
 # %% ../nbs/00_core.ipynb #85bb364c
+def current_umask() -> int:
+    "The process's umask (read by setting it and putting it back)."
+    u = os.umask(0o022); os.umask(u)
+    return u
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb"):
     "Open a temporary file beside `path` for writing; on success flush, fsync and rename it onto `path`."
@@ -40,6 +45,7 @@ def atomic_write(path, mode: str = "wb"):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())      # the mode a plain open() would give, not mkstemp's 0600
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
@@ -76,6 +82,20 @@ def bf16_supported(device: str = "cpu") -> bool:
     if device == "cuda": return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError): return False
+
+# %% ../nbs/00_core.ipynb #ac6f1686
+PRECISIONS = ("auto", "bf16", "fp32")
+
+def choose_precision(precision: str = "auto", device: str = "cpu") -> tuple[bool, str]:
+    "`--precision` -> (bf16 autocast or not, a line naming the choice and the device's bf16 capability)."
+    if precision not in PRECISIONS: raise TvtiError(f"--precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    ok = bf16_supported(device)
+    cap = f"{device} {'has' if ok else 'lacks'} bf16 instructions"
+    if precision == "auto": return ok, f"{'bf16' if ok else 'fp32'} (auto: {cap})"
+    if precision == "bf16" and not ok:
+        import warnings
+        warnings.warn(f"--precision bf16 on a {device} that lacks bf16 instructions: expect it to run several times slower than fp32", stacklevel=2)
+    return precision == "bf16", f"{precision} (asked for; {cap})"
 
 # %% ../nbs/00_core.ipynb #2844ae6c
 def release_pages(a):

@@ -4,11 +4,11 @@
 
 # %% ../nbs/01_data.ipynb #b26deab0
 from __future__ import annotations
-import os, re, shutil, struct, tempfile
+import json, os, re, shutil, struct, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import TvtiError, save_json, load_json
+from .core import TvtiError, save_json, load_json, current_umask
 
 # %% auto #0
 __all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'NpyAppender', 'make_meta', 'Sequence',
@@ -255,13 +255,26 @@ class SequenceWriter:
         return np.load(self.folder/f"{key}.npy", mmap_mode="r")
     def save_meta(self, meta: dict): save_json(meta, self.folder/"meta.json")
 
+def _written_by_tvti(folder: Path) -> bool:
+    "Whether `folder` is a dataset folder as tvti writes it: a dataset.json with a version and a list of sequences."
+    try: d = json.loads((Path(folder) / "dataset.json").read_text())
+    except (OSError, ValueError): return False
+    return isinstance(d, dict) and "version" in d and isinstance(d.get("sequences"), list)
+
 class DatasetWriter:
     "Build a dataset folder at `path` under a temporary name; it appears at `path` only complete and valid."
-    def __init__(self, path, overwrite: bool = False, **info):
+    def __init__(self, path, overwrite: bool = False, inputs=(), **info):
         self.path = Path(path)
+        for i in inputs:          # never write over, or replace a folder holding, what is being read
+            src = Path(i).resolve()
+            if self.path.resolve() == src or self.path.resolve() in src.parents:
+                raise TvtiError(f"{self.path}: holds the input {i}; choose another output folder (nothing was touched)")
         if self.path.exists():
             if not overwrite: raise TvtiError(f"{self.path}: already exists (use --overwrite / overwrite=True to replace it)")
             if not self.path.is_dir(): raise TvtiError(f"{self.path}: exists and is not a folder; refusing to replace it")
+            if not _written_by_tvti(self.path):
+                raise TvtiError(f"{self.path}: --overwrite replaces only a dataset folder written by tvti (one with its dataset.json); "
+                                "this folder is not one, so nothing was touched")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.partial-", dir=self.path.parent))
         self.info, self.entries = info, []
@@ -299,6 +312,7 @@ class DatasetWriter:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(self.tmp, self.path)
+        os.chmod(self.path, 0o777 & ~current_umask())     # mkdtemp made it 0700
         return load_dataset(self.path)
 
     def abort(self): shutil.rmtree(self.tmp, ignore_errors=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
-from .core import TvtiError, cli_errors, seed_everything, save_json, bf16_supported
+from .core import TvtiError, cli_errors, seed_everything, save_json, bf16_supported, choose_precision
 from .synth import synthesize
 from .train import train
 from .pose import evaluate, load_run, extract_features, fit_regressor, image_free_levels, PHI_STEPS
@@ -140,11 +140,14 @@ def tvti_demo(
     size: int = 96,              # frame side of the synthetic data
     frames: int = 240,           # frames per synthetic video (at least 102: the sampler's d_max is 100 at 25 fps)
     no_controls: store_true = False,  # skip the untrained and ImageNet controls
+    precision: str = "auto",     # auto (bf16 where the CPU has bf16 instructions, else fp32), bf16 or fp32
     quiet: store_true = False,   # no progress bars
 ):
     "The tvti quickstart: synthesise, train ours and the CSS baseline, evaluate both and the controls, print the table, save figures."
     if frames < 102: raise TvtiError(f"--frames must be at least 102 (tuples need frames 100 apart), got {frames}")
-    r = run_demo(out, seed=seed, steps=steps, phi_steps=phi_steps, size=size, frames=frames, controls=not no_controls, progress=not quiet,
+    use_bf16, line = choose_precision(precision)
+    if not quiet: print(f"tvti-demo: precision {line}")
+    r = run_demo(out, seed=seed, steps=steps, phi_steps=phi_steps, size=size, frames=frames, controls=not no_controls, progress=not quiet, bf16=use_bf16,
                  command=" ".join(["tvti-demo", *sys.argv[1:]]))
     print(r["table"])
     print(f"\ntvti-demo: results in {out}/results.md and results.json; figures {out}/qualitative.png, swaps.png, time.png and "

@@ -107,7 +107,7 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
     name = name or re.sub(r"[^A-Za-z0-9_.\-]", "_", source.src.stem).lstrip("._-") or "video"
     total = len(range(start, len(source), stride)) if len(source) else None
     if total is not None and max_frames is not None: total = min(total, max_frames)
-    with DatasetWriter(out, overwrite=overwrite, source="tvti-ingest") as w:
+    with DatasetWriter(out, overwrite=overwrite, inputs=[source.src], source="tvti-ingest") as w:
         sw = w.sequence(name, split=split, subject=subject or name, action=action or "unknown")
         with sw.stream("frames", (H, W, 3), np.uint8) as ap:
             for i, frame in tqdm(source.frames(stride, start, max_frames), total=total, desc=f"reading {source.src.name}",
@@ -145,7 +145,7 @@ def tvti_ingest(
     subject: str = None,           # subject label (default: the sequence name)
     action: str = None,            # action label
     split: str = "train",          # split label: train, val or test
-    overwrite: store_true = False, # replace OUT if it exists (the old folder stays until the new one is complete)
+    overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti and holds no input (kept until the new one is complete); any other folder is refused
     allow_short: store_true = False, # keep the decodable frames of a video that ends early
     quiet: store_true = False,     # no progress bars
 ):

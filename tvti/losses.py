@@ -12,41 +12,58 @@ import torch.nn.functional as F
 import torchvision
 
 # %% auto #0
-__all__ = ['RESNET18_FILE', 'find_resnet18_weights', 'PerceptualNet', 'reconstruction_loss', 'foreground_map', 'foreground_prior',
-           'info_nce', 'triplet_loss', 'dsl_weights', 'dsl_loss', 'dsl_all', 'const_acc_loss', 'order_loss',
-           'scale_loss', 'tracking_loss', 'ResMLP', 'pose2d_loss', 'SceneDiscriminator', 'frozen',
-           'scene_discriminator_loss', 'drnet_adversarial_loss']
+__all__ = ['RESNET18_FILE', 'LITE0_BLOCKS', 'LITE0_SCALE', 'find_resnet18_weights', 'PerceptualNet', 'reconstruction_loss',
+           'foreground_map', 'foreground_prior', 'info_nce', 'triplet_loss', 'dsl_weights', 'dsl_loss', 'dsl_all',
+           'const_acc_loss', 'order_loss', 'scale_loss', 'tracking_loss', 'ResMLP', 'pose2d_loss', 'SceneDiscriminator',
+           'frozen', 'scene_discriminator_loss', 'drnet_adversarial_loss']
 
 # %% ../nbs/09_losses.ipynb #535c0503
+from .core import TvtiError
 RESNET18_FILE = "resnet18-f37072fd.pth"     # torchvision's ImageNet weights (IMAGENET1K_V1)
+LITE0_BLOCKS = (1, 2, 4)                    # EfficientNet-Lite0 blocks compared: strides 4, 8, 16, as ResNet-18's layers 1-3
+LITE0_SCALE = 8.0                           # their outputs' rough RMS on frames (7-9 measured); divided out
 
 def find_resnet18_weights(weights=None) -> Path | None:
-    "The first ResNet-18 weights file that exists: `weights`, $TVTI_RESNET18_WEIGHTS, torchvision's cache."
-    for c in (weights, os.environ.get("TVTI_RESNET18_WEIGHTS"), Path(torch.hub.get_dir()) / "checkpoints" / RESNET18_FILE):
+    "The ResNet-18 weights file to use: `weights` (an error if it does not exist), else $TVTI_RESNET18_WEIGHTS, else torchvision's cache."
+    if weights is not None:
+        if not Path(weights).is_file(): raise TvtiError(f"perceptual_weights {weights}: no such file (expected a torchvision ResNet-18 ImageNet state dict)")
+        return Path(weights)
+    for c in (os.environ.get("TVTI_RESNET18_WEIGHTS"), Path(torch.hub.get_dir()) / "checkpoints" / RESNET18_FILE):
         if c and Path(c).is_file(): return Path(c)
     return None
 
 class PerceptualNet(nn.Module):
-    "Frozen ResNet-18 layers 1-3: (B, 3, H, W) in [0, 1] -> three feature maps."
+    """The frozen feature network of Eq. 2: (B, 3, H, W) in [0, 1] -> three feature maps at strides 4, 8, 16.
+    An ImageNet ResNet-18 (layers 1-3) when its file is found, else ImageNet EfficientNet-Lite0 (blocks 1, 2, 4)
+    from its package, else a random ResNet-18 with a warning. `source` says which."""
     def __init__(self, weights=None):
         super().__init__()
-        net = torchvision.models.resnet18(weights=None)
-        path = find_resnet18_weights(weights)
+        from tvti.imagenet import _resnet, _lite0, efficientnet_lite0_file, IMAGENET_MEAN, IMAGENET_STD, LITE_MEAN, LITE_STD
+        path, self.scale = find_resnet18_weights(weights), 1.0
         if path is not None:
-            net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-            self.source = f"imagenet:{path}"
+            net, arch = _resnet(path)
+            if arch != "resnet18": raise TvtiError(f"perceptual_weights {path}: a {arch}; Eq. 2 uses a ResNet-18")
+            self.source, mean, std = f"imagenet-resnet18:{path}", IMAGENET_MEAN, IMAGENET_STD
         else:
-            warnings.warn("no ImageNet ResNet-18 weights found (give perceptual_weights, set TVTI_RESNET18_WEIGHTS, or put "
-                          f"{RESNET18_FILE} in torchvision's cache); the reconstruction loss uses a ResNet-18 with fixed random "
-                          "weights (seed 0) instead", stacklevel=2)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(0)
-                net = torchvision.models.resnet18(weights=None)
-            self.source = "random-seed0"
-        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
-        self.layers = nn.ModuleList([net.layer1, net.layer2, net.layer3])
-        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+            try: lite = _lite0(efficientnet_lite0_file())
+            except TvtiError as e:
+                warnings.warn(f"no ImageNet network for the reconstruction loss ({e}; nor a ResNet-18 file: give "
+                              f"perceptual_weights or set TVTI_RESNET18_WEIGHTS); it uses a ResNet-18 with fixed random "
+                              "weights (seed 0) instead, which is not the paper's loss", stacklevel=2)
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(0)
+                    net = torchvision.models.resnet18(weights=None)
+                self.source, mean, std = "random-resnet18-seed0", IMAGENET_MEAN, IMAGENET_STD
+            else:
+                self.source, mean, std, self.scale = "imagenet-efficientnet_lite0", LITE_MEAN, LITE_STD, LITE0_SCALE
+                b = lite.blocks
+                self.stem = nn.Sequential(lite.conv_stem, lite.bn1, b[0])
+                self.layers = nn.ModuleList([b[1], b[2], nn.Sequential(b[3], b[4])])
+        if not self.source.startswith("imagenet-efficientnet"):
+            self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
+            self.layers = nn.ModuleList([net.layer1, net.layer2, net.layer3])
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         for p in self.parameters(): p.requires_grad_(False)
         super().train(False)
 
@@ -56,7 +73,7 @@ class PerceptualNet(nn.Module):
         x = self.stem((x - self.mean) / self.std)
         out = []
         for layer in self.layers:
-            x = layer(x); out.append(x)
+            x = layer(x); out.append(x / self.scale)
         return out
 
 def reconstruction_loss(I, I_rec, perceptual: PerceptualNet, lam: float = 2.0, rho: float = 2.0):

@@ -10,8 +10,8 @@ from .core import TvtiError
 from .data import Dataset
 
 # %% auto #0
-__all__ = ['PAPER_DISTANCES', 'PRESET_SETTING', 'TINY_DISTANCES', 'distances_for', 'Tuple4', 'TupleSampler',
-           'within_video_permutation']
+__all__ = ['PAPER_DISTANCES', 'PRESET_SETTING', 'TINY_DISTANCES', 'distances_for', 'Tuple4', 'TupleSampler', 'fall_start',
+           'within_video_permutation', 'swap_partners']
 
 # %% ../nbs/04_sampling.ipynb #d9d171f7
 # (d_pos, d_max, native fps) of supplement S.1; the native rates are our reading
@@ -82,17 +82,35 @@ class TupleSampler:
             out.append(Tuple4(int(i), r, near, inter, away))
         return out
 
-    def sample_equidistant(self, n: int, rng: np.random.Generator, spacing: int | None = None) -> list[tuple]:
-        "`n` quadruples (seq, t1, t2, t3, t4) of equidistant frames, spacing `spacing` (default: about a quarter of the video)."
+    def sample_equidistant(self, n: int, rng: np.random.Generator, spacing: int | None = None, starts: dict | None = None) -> list[tuple]:
+        """`n` quadruples (seq, t1, t2, t3, t4) of equidistant frames, spacing `spacing` (default: about a quarter of the
+        video, or of its part from `starts[seq]` on when `starts` gives each sequence index a first frame: the fall)."""
         out = []
         for _ in range(n):
             i = int(rng.choice(len(self.seqs), p=self.lengths / self.lengths.sum()))
-            T = self.lengths[i]
+            a = int((starts or {}).get(i, 0))
+            T = self.lengths[i] - a
             h = spacing or max(1, (T - 1) // 4)
-            if 3 * h > T - 1: raise TvtiError(f"sequence {self.seqs[i].name}: {T} frames are too few for 4 frames {h} apart")
-            t1 = int(rng.integers(0, T - 3 * h))
+            if 3 * h > T - 1: raise TvtiError(f"sequence {self.seqs[i].name}: {T} frames{f' from frame {a} on' if a else ''} are too few for 4 frames {h} apart")
+            t1 = a + int(rng.integers(0, T - 3 * h))
             out.append((i, t1, t1 + h, t1 + 2 * h, t1 + 3 * h))
         return out
+
+def fall_start(seq, tau: float = 0.1, smooth: int = 5, min_frames: int = 8) -> int:
+    """The frame where a jump's fall begins, found without labels: the frame at which the centroid of the pixels that
+    differ from the background by more than `tau` (in [0, 1] units, any channel) is highest in the image (its
+    height smoothed over `smooth` frames). Kept early enough that `min_frames` frames remain."""
+    T = len(seq)
+    ys = np.arange(seq.height, dtype=np.float64)[:, None]
+    cy = np.full(T, np.nan)
+    for t in range(T):
+        fg = (np.abs(np.asarray(seq.frames[t], np.int16) - np.asarray(seq.background_at(t), np.int16)).max(-1) > 255 * tau)
+        if fg.any(): cy[t] = (fg * ys).sum() / fg.sum()
+    if np.isnan(cy).all(): return 0
+    cy = np.where(np.isnan(cy), np.nanmean(cy), cy)
+    k = min(smooth, T)
+    sm = np.convolve(np.pad(cy, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
+    return int(min(np.argmin(sm), max(0, T - min_frames)))
 
 def within_video_permutation(video: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     "A permutation of a batch that sends each item to another item of the same video (where it has one)."
@@ -102,3 +120,17 @@ def within_video_permutation(video: np.ndarray, rng: np.random.Generator) -> np.
         idx = np.flatnonzero(video == v)
         if len(idx) > 1: perm[idx] = np.roll(idx, int(rng.integers(1, len(idx))))
     return perm
+
+def swap_partners(video: np.ndarray, t: np.ndarray, min_gap: int, rng: np.random.Generator) -> np.ndarray:
+    """For each item of a batch, the index of the item whose `I_ti` it decodes with: drawn uniformly among the items
+    of the same video at least `min_gap` frames away (Section 3.1.3 with issue 13's rule: a partner within d_pos
+    could hand over pose); where there is none, the farthest item of the video; itself only when alone."""
+    video, t = np.asarray(video), np.asarray(t, dtype=float)
+    out = np.arange(len(video))
+    for i in range(len(video)):
+        same = np.flatnonzero((video == video[i]) & (np.arange(len(video)) != i))
+        if not len(same): continue
+        gap = np.abs(t[same] - t[i])
+        ok = same[gap >= min_gap]
+        out[i] = rng.choice(ok) if len(ok) else same[np.argmax(gap)]
+    return out

@@ -329,7 +329,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
     cams = room_cameras(seed, p.size) if p.kind == "room" else None
     bg_method = {"room": "median", "dive": "dive", "ski": "panorama"}[p.kind]
     info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps)
-    with DatasetWriter(out, overwrite=overwrite, **info) as w, \
+    with DatasetWriter(out, overwrite=overwrite, inputs=list(bvh), **info) as w, \
          tqdm(total=n_seq * p.frames, desc=f"tvti-synth {preset}", unit="frame", disable=not progress, smoothing=0.05) as bar:
         for split, sname, action, rep in plan:
             subj = subject_for(sname, seed)
@@ -381,7 +381,7 @@ def tvti_synth(
     actions: str = None,         # comma-separated actions (default: the preset's)
     noise: float = None,         # sensor noise sigma in grey levels
     bvh: str = None,             # comma-separated BVH files to film with every training subject (room presets)
-    overwrite: store_true = False, # replace OUT if it exists
+    overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti (kept until the new one is complete); any other folder is refused
     quiet: store_true = False,   # no progress bar
 ):
     "Write a TVTI-Synth dataset folder: synthetic people, motion and cameras, with exact 3D labels."

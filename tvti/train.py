@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
-from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything
+from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision
 from .config import ModelConfig, get_config
 from .data import load_dataset
 from .variants import Variant, get_variant, batch_options, Objective, BatchMaker
@@ -43,6 +43,11 @@ class TrainConfig:
 
 def _lr(tc: TrainConfig, cfg: ModelConfig) -> float: return tc.lr or (1e-4 if cfg.name == "paper" else 1e-3)
 
+def _precision_line(tc: TrainConfig) -> str:
+    "The precision a run trains in, and whether its device has bf16 instructions (for config.json)."
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    return f"{'bf16' if tc.bf16 else 'fp32'}{' channels_last' if tc.channels_last else ''} ({dev} {'has' if bf16_supported(dev) else 'lacks'} bf16 instructions)"
+
 # %% ../nbs/12_train.ipynb #be34de26
 def save_checkpoint(folder: Path, state: dict, name: str = "latest.pt"):
     "Write `state` atomically as folder/name; for `latest.pt` the previous one is kept as `previous.pt`."
@@ -53,11 +58,14 @@ def save_checkpoint(folder: Path, state: dict, name: str = "latest.pt"):
     os.replace(folder / f"{name}.new", target)
 
 def load_checkpoint(path: Path) -> dict:
-    "Load a checkpoint; a truncated or corrupt file raises `TvtiError` naming it."
+    "Load a checkpoint with `weights_only` (never running code); a truncated, corrupt or code-carrying file raises `TvtiError` naming it."
     path = Path(path)
     if not path.is_file(): raise TvtiError(f"{path}: no such checkpoint")
-    try: return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as e: raise TvtiError(f"{path}: not a readable checkpoint, perhaps truncated ({type(e).__name__}: {e})") from None
+    try: return torch.load(path, map_location="cpu", weights_only=True)    # a checkpoint is data: it never runs code
+    except Exception as e:
+        if "Weights only load failed" in str(e):
+            raise TvtiError(f"{path}: holds Python objects besides tensors and plain values; not loaded, since that could run code") from None
+        raise TvtiError(f"{path}: not a readable checkpoint, perhaps truncated ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
 
 def latest_checkpoint(run: Path) -> tuple[Path, dict] | None:
     "The newest readable checkpoint of a run (`latest.pt`, else `previous.pt`), or None if there is none."
@@ -179,6 +187,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore" if rank else "default")
         obj = Objective(v, cfg)
+    obj.d_pos = bm.sampler.d_pos
     if tc.channels_last: obj = obj.to(memory_format=torch.channels_last)
     params = [p for n, p in obj.named_parameters() if p.requires_grad and not n.startswith("disc.")]
     opt = torch.optim.Adam(params, lr=_lr(tc, cfg))
@@ -198,7 +207,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     elif rank == 0:
         run.mkdir(parents=True, exist_ok=True)
         save_json({"variant": asdict(v), "model": cfg.to_dict(), "train": asdict(tc), "data": str(Path(data).resolve()),
-                   "perceptual": getattr(obj.perceptual, "source", None), "world_size": world}, cfg_path)
+                   "perceptual": getattr(obj.perceptual, "source", None), "world_size": world, "precision": _precision_line(tc)}, cfg_path)
     step_fn = obj
     if world > 1: step_fn = torch.nn.parallel.DistributedDataParallel(obj, find_unused_parameters=True)
     log_path = run / "log.csv"
@@ -274,14 +283,15 @@ def _parse_set(s: str | None) -> dict:
 def tvti_train(
     data: str,                       # dataset folder (tvti-synth or tvti-ingest output)
     run: str,                        # run folder: config.json, log.csv, losses.png, samples/, checkpoints/
-    preset: str = "ours",            # ours, dsl, dsl-stn, dsl-stn-dec, ae-stn-dec, css-stn-dec-split, css, drnet, mv-css, ours-2d, ours-dive
+    preset: str = "ours",            # ours, dsl, dsl-stn, dsl-stn-dec, ae-stn-dec, css-stn-dec-split, css, drnet, mv-css, ours-2d, ours-dive, ours-fg
     config: str = "tiny",            # model configuration: tiny or paper
     steps: int = None,               # total number of steps (also when resuming)
     batch: int = None,               # tuples per step (4 frames each)
     lr: float = None,                # learning rate (default 1e-4 for paper, 1e-3 for tiny)
     seed: int = None,                # random seed
     resume: store_true = False,      # continue the run in RUN from its last checkpoint
-    bf16: store_true = False,        # bfloat16 autocast
+    precision: str = "auto",         # auto (bf16 where the CPU or GPU has bf16 instructions, else fp32), bf16 or fp32
+    bf16: store_true = False,        # the same as --precision bf16
     channels_last: store_true = False, # channels-last memory format
     no_track: store_true = False,    # ours-dive without the tracking phase (the paper's no-L_track ablation)
     d_pos: int = None,               # nearby frames at most this many frames away
@@ -293,7 +303,9 @@ def tvti_train(
     quiet: store_true = False,       # no progress bar
 ):
     "Self-supervised training of the paper's model or one of its variants on a dataset folder."
-    opts = dict(steps=steps, batch=batch, lr=lr, seed=seed, bf16=bf16 or None, channels_last=channels_last or None,
+    use_bf16, line = choose_precision("bf16" if bf16 else precision, "cuda" if torch.cuda.is_available() else "cpu")
+    if not resume and not quiet: print(f"tvti-train: precision {line}")
+    opts = dict(steps=steps, batch=batch, lr=lr, seed=seed, bf16=use_bf16, channels_last=channels_last or use_bf16 or None,
                 d_pos=d_pos, d_max=d_max, val_every=val_every, sample_every=sample_every)
     if no_track:
         if preset != "ours-dive": raise TvtiError("--no-track applies to --preset ours-dive")

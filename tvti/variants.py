@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from .core import TvtiError
 from .config import ModelConfig
 from .data import Dataset
-from .sampling import TupleSampler, within_video_permutation
+from .sampling import TupleSampler, swap_partners, fall_start
 from .stn import crop, box_prior, pixels_to_box
 from .decoder import render_frame, mask_guard
 from .model import TVTIModel
@@ -38,7 +38,9 @@ class Variant:
     drnet: bool = False
     pose2d: bool = False
     track: bool = False                 # the diving schedule
-    track_fraction: float = 0.4         # share of the steps spent on tracking + reconstruction first (ours)
+    track_fraction: float = 0.1         # share of the steps spent on tracking + reconstruction first (ours; the paper: 5K of 500K)
+    box_prior: bool = True              # the box prior of supplement S.1 (the paper: on H36M, MPI and ski, not on diving)
+    fg_prior: bool = False              # our foreground prior (09_losses), weight cfg.fg_weight: an ablation, not the paper
 
     def __post_init__(self):
         if self.contrastive not in ("dsl", "css", "mv-css", None):
@@ -51,7 +53,7 @@ VARIANTS = {v.name: v for v in [
     Variant("dsl-stn-dec", split=False), Variant("ae-stn-dec", contrastive=None, split=False),
     Variant("css-stn-dec-split", contrastive="css"), Variant("css", stn=False, decoder=False, contrastive="css", split=False),
     Variant("drnet", contrastive=None, drnet=True), Variant("mv-css", stn=False, decoder=False, contrastive="mv-css", split=False),
-    Variant("ours-2d", pose2d=True), Variant("ours-dive", track=True)]}
+    Variant("ours-2d", pose2d=True), Variant("ours-dive", track=True, box_prior=False), Variant("ours-fg", fg_prior=True)]}
 
 def get_variant(name: str, **overrides) -> Variant:
     "The preset `name`, with some fields replaced (e.g. `css_negatives=\"batch\"`)."
@@ -109,7 +111,9 @@ class BatchMaker:
         return out
 
     def quadruples(self, B: int, rng: np.random.Generator) -> dict:
-        quads = self.sampler.sample_equidistant(B, rng)
+        "`B` quadruples of equidistant frames from the fall of each video (`fall_start`), as 4B frames, time-major."
+        if not hasattr(self, "starts"): self.starts = {i: fall_start(s) for i, s in enumerate(self.seqs)}
+        quads = self.sampler.sample_equidistant(B, rng, starts=self.starts)
         items = [(q[0], q[1 + k]) for k in range(4) for q in quads]     # time-major: t1 of all, t2 of all, ...
         frames, bgs = self._load(items)
         return dict(frames=frames, backgrounds=bgs, seq=torch.tensor([i for i, _ in items]), t=torch.tensor([t for _, t in items], dtype=torch.float32))
@@ -127,6 +131,7 @@ class Objective(nn.Module):
         self.perceptual = PerceptualNet(cfg.perceptual_weights) if variant.decoder else None
         self.head2d = ResMLP(cfg.tv_dim, 34, cfg.head_width) if variant.pose2d else None
         self.disc = SceneDiscriminator(cfg.tv_dim, cfg.head_width) if variant.drnet else None
+        self.d_pos = 1      # swap partners are at least this many frames apart; the trainer sets its sampler's d_pos
 
     def run_model(self, batch: dict, rng: np.random.Generator | None, jitter: bool = True) -> dict:
         "The model's forward pass as this variant runs it (fixed full-frame box without STN, no swap without split)."
@@ -138,8 +143,8 @@ class Objective(nn.Module):
         if v.decoder:
             ti_used = I_ti
             if v.split and rng is not None:
-                out["perm"] = torch.from_numpy(within_video_permutation(batch["seq"].numpy(), rng))
-                ti_used = I_ti[out["perm"]]
+                out["partner"] = torch.from_numpy(swap_partners(batch["seq"].numpy(), batch["t"].numpy(), self.d_pos, rng))
+                ti_used = I_ti[out["partner"]]
             D_crop, M_crop = m.decoder(I_tv, ti_used)
             out["I_rec"], out["D"], out["M"] = render_frame(D_crop, M_crop, box, bg)
             out["M_crop"] = M_crop
@@ -157,11 +162,12 @@ class Objective(nn.Module):
         if v.decoder:
             terms["reconst"], parts = reconstruction_loss(batch["frames"], out["I_rec"], self.perceptual, c.lam, c.rho)
             terms["guard"] = c.mask_guard_weight * mask_guard(out["M_crop"], c.min_mask)
-            if c.fg_weight: terms["fg"] = c.fg_weight * foreground_prior(out["M"], batch["frames"], batch["backgrounds"], c.fg_tau)
-        if v.stn:
+            if v.fg_prior: terms["fg"] = c.fg_weight * foreground_prior(out["M"], batch["frames"], batch["backgrounds"], c.fg_tau)
+        if v.stn and v.box_prior:
             terms["prior"] = c.prior_weight * box_prior(out["box"], c.prior_size, c.prior_centre)
         if phase == "track":
-            terms["track"] = c.gamma * tracking_loss(out["box"].view(4, -1, 4).transpose(0, 1), c.order_tau)
+            with torch.autocast(out["box"].device.type, enabled=False):     # small differences of box centres: fp32 under bf16
+                terms["track"] = c.gamma * tracking_loss(out["box"].float().view(4, -1, 4).transpose(0, 1), c.order_tau)
         elif v.contrastive is not None:
             z = self.code(out)
             r, n, i, a = z.chunk(4)
