@@ -98,3 +98,120 @@ def test_outputs_get_the_mode_the_umask_gives(tmp_path):
     assert len(files) >= 6
     bad = {str(f): oct(f.stat().st_mode & 0o777) for f in files if f.stat().st_mode & 0o777 != 0o644}
     assert not bad, bad
+
+
+def _quiet_train(*a, **k):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return train(*a, progress=False, **k)
+
+
+def test_a_non_finite_validation_or_parameter_never_becomes_a_checkpoint(tmp_path):
+    from unittest import mock
+    from tvti.train import load_checkpoint, validate
+    for how in ("nan validation", "weights of 1e30", "inf parameter"):
+        calls = []
+        def fake(obj, vb):
+            calls.append(1)
+            if len(calls) == 1: return validate(obj, vb)
+            if how == "nan validation": return float("nan")
+            with torch.no_grad():
+                for p in obj.model.parameters(): p.fill_(1e30 if how == "weights of 1e30" else float("inf"))
+            return validate(obj, vb) if how == "weights of 1e30" else 0.5
+        out = tmp_path / how.replace(" ", "-")
+        with mock.patch("tvti.train.validate", side_effect=fake):
+            try: _quiet_train(TINY, out, steps=6, val_every=2); raised = None
+            except Exception as e: raised = str(e)
+        assert raised and ("validation loss is" in raised or "is not finite" in raised), (how, raised)
+        for name in ("latest.pt", "best.pt"):
+            st = load_checkpoint(out / "checkpoints" / name)
+            assert st["step"] == 2, (how, name, st["step"])
+            assert all(torch.isfinite(x).all() for x in st["objective"].values() if x.is_floating_point())
+
+
+def test_a_run_stopped_before_its_first_checkpoint_starts_again(tmp_path):
+    train_cmd = command("tvti-train")
+    for resume in (False, True):
+        out = tmp_path / f"run-{resume}"
+        _quiet_train(TINY, out, steps=2, val_every=2)
+        import shutil
+        shutil.rmtree(out / "checkpoints")          # as if killed before the first checkpoint
+        (out / "checkpoints").mkdir()
+        stale = [out / ".log.csv.abc123.partial", out / "checkpoints" / ".latest.pt.new.xyz.partial"]
+        for p in stale: p.write_bytes(b"half")
+        r = run(train_cmd, TINY, out, "--steps", "2", *(["--resume"] if resume else []), "--quiet")
+        assert r.returncode == 0, r.stderr
+        assert "at step 2" in r.stdout and (out / "checkpoints" / "latest.pt").exists()
+        assert not any(p.exists() for p in stale)
+
+
+def test_resume_refuses_what_would_change_the_run(tmp_path):
+    out, other = tmp_path / "run", tmp_path / "other"
+    _quiet_train(TINY, out, steps=2, val_every=2)
+    assert run(command("tvti-ingest"), _images(tmp_path / "imgs"), other, "--fps", "25", "--quiet").returncode == 0
+    for args, msg in [([TINY, out, "--resume", "--lr", "0.01"], "--lr 0.01 (the run has None)"),
+                      ([TINY, out, "--resume", "--preset", "css"], "--preset css (the run has ours)"),
+                      ([TINY, out, "--resume", "--batch", "8"], "--batch 8 (the run has 4)"),
+                      ([TINY, out, "--resume", "--set", "tv_dim=64"], "--set tv_dim=64 (the run has 32)"),
+                      ([other, out, "--resume"], "was trained on")]:
+        r = run(command("tvti-train"), *args, "--steps", "4", "--quiet")
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    assert run(command("tvti-train"), TINY, out, "--resume", "--steps", "4", "--quiet").returncode == 0
+
+
+def test_eval_refuses_a_checkpoint_of_another_model(tmp_path):
+    import shutil
+    _quiet_train(TINY, tmp_path / "ours", steps=2, val_every=2)
+    _quiet_train(TINY, tmp_path / "dsl", preset="dsl", steps=2, val_every=2)
+    shutil.rmtree(tmp_path / "ours" / "checkpoints")
+    shutil.copytree(tmp_path / "dsl" / "checkpoints", tmp_path / "ours" / "checkpoints")
+    r = run(command("tvti-eval"), tmp_path / "ours", TINY, "--steps", "2", "--quiet")
+    assert r.returncode == 2 and "inconsistent" in r.stderr and "'dsl'" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_out_of_range_options_are_one_line(tmp_path):
+    imgs = _images(tmp_path / "imgs")
+    cases = [("tvti-ingest", [imgs, tmp_path / "a", "--fps", "25", "--median-frames", "0"], "--median-frames must be at least 1"),
+             ("tvti-ingest", [imgs, tmp_path / "a", "--fps", "0"], "--fps must be a positive"),
+             ("tvti-ingest", [imgs, tmp_path / "a", "--fps", "nan"], "--fps must be a positive"),
+             ("tvti-ingest", [imgs, tmp_path / "a", "--fps", "25", "--split", "dev"], "--split 'dev': expected train, val or test"),
+             ("tvti-train", [TINY, tmp_path / "b", "--val-every", "0"], "--val-every must be at least 1"),
+             ("tvti-train", [TINY, tmp_path / "b", "--seed", "-1"], "--seed must be at least 0"),
+             ("tvti-train", [TINY, tmp_path / "b", "--steps", "0"], "--steps must be at least 1"),
+             ("tvti-train", [TINY, tmp_path / "b", "--set", "tv_dim=abc"], "--set tv_dim='abc': expected a whole number"),
+             ("tvti-train", [TINY, tmp_path / "b", "--set", f"perceptual_weights={tmp_path / 'none.pth'}"], f"{tmp_path / 'none.pth'}: no such file"),
+             ("tvti-train", [TINY, tmp_path / "b", "--precision", "fp16"], "--precision 'fp16'"),
+             ("tvti-eval", [tmp_path / "nope", TINY, "--steps", "0"], "--steps 0: expected at least 1"),
+             ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--noise", "-1"], "--noise must be 0 or more"),
+             ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--seed", "-1"], "--seed must be a whole number"),
+             ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--videos", "0"], "--videos must be at least 1")]
+    bad = (tmp_path / "bad.pth"); bad.write_bytes(b"not a state dict")
+    cases.append(("tvti-train", [TINY, tmp_path / "b", "--set", f"perceptual_weights={bad}"], str(bad)))
+    for cmd, args, msg in cases:
+        r = run(command(cmd), *args, "--quiet")
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and ".partial" not in r.stderr, (cmd, args, r.stderr)
+    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").rglob("*.pt"))
+
+
+def test_os_errors_are_one_line(tmp_path):
+    afile = tmp_path / "afile"; afile.write_text("a file, not a folder")
+    for cmd, args, msg in [("tvti-train", [TINY, afile], f"{afile}: exists and is not a folder"),
+                           ("tvti-train", [TINY, afile / "run"], "not a directory"),
+                           ("tvti-synth", [afile / "data", "--preset", "tiny"], str(afile)),
+                           ("tvti-ingest", [_images(tmp_path / "imgs"), afile / "data", "--fps", "25"], str(afile))]:
+        r = run(command(cmd), *args, "--quiet")
+        assert r.returncode == 2 and msg in r.stderr.lower() and "Traceback" not in r.stderr, (cmd, args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_a_full_disk_is_one_line_and_keeps_nothing_half_written(tmp_path):
+    small = tmp_path / "small"; small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(small)], capture_output=True).returncode != 0:
+        import pytest
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        r = run(command("tvti-train"), TINY, small / "run", "--steps", "2", "--val-every", "1", "--quiet")
+        assert r.returncode == 2 and "no space left on device" in r.stderr.lower() and "Traceback" not in r.stderr, r.stderr
+        assert not list(small.rglob("*.partial")) and not list(small.rglob("*.new"))
+    finally:
+        subprocess.run(["umount", str(small)])

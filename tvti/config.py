@@ -74,4 +74,22 @@ def get_config(name: str = "tiny", **overrides) -> ModelConfig:
     if name not in CONFIGS: raise TvtiError(f"config {name!r}: expected one of {', '.join(CONFIGS)}")
     bad = sorted(set(overrides) - {f.name for f in fields(ModelConfig)})
     if bad: raise TvtiError(f"config: unknown field(s) {', '.join(bad)}")
-    return replace(CONFIGS[name], **overrides)
+    return replace(CONFIGS[name], **{k: _checked(k, x, getattr(CONFIGS[name], k)) for k, x in overrides.items()})
+
+def _checked(key: str, x, default):
+    "An override `key=x` in the type of the field's default (an int where an int is expected, ...), or a `TvtiError` naming it."
+    nullable = "None" in str(ModelConfig.__dataclass_fields__[key].type)
+    if x is None and nullable: return None
+    if isinstance(default, bool) or isinstance(x, bool):
+        ok = isinstance(default, bool) and isinstance(x, bool); want = "true or false"
+    elif isinstance(default, int) and not isinstance(default, bool):
+        ok = isinstance(x, int); want = "a whole number"
+    elif isinstance(default, float):
+        ok = isinstance(x, (int, float)); want = "a number"; x = float(x) if ok else x
+    elif isinstance(default, tuple):
+        ok = isinstance(x, (list, tuple)) and len(x) == len(default) and all(isinstance(e, (int, float)) and not isinstance(e, bool) for e in x)
+        want = f"a list of {len(default)} numbers, e.g. [{', '.join(str(e) for e in default)}]"; x = tuple(x) if ok else x
+    else:
+        ok = isinstance(x, str); want = "a string"
+    if not ok: raise TvtiError(f"--set {key}={x!r}: expected {want}")
+    return x

@@ -9,16 +9,25 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'TvtiError', 'cli_errors', 'current_umask', 'atomic_write', 'save_json', 'load_json', 'seed_everything',
-           'bf16_supported', 'choose_precision', 'release_pages', 'shared_data_dir']
+__all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'current_umask', 'atomic_write', 'save_json', 'load_json',
+           'seed_everything', 'bf16_supported', 'choose_precision', 'release_pages', 'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
     "An error caused by the user's input (a file, a field, an option): shown as one line, without a traceback."
 
 # %% ../nbs/00_core.ipynb #e1327396
-def cli_errors(prog: str):
-    "Decorator for a command's entry point: `TvtiError` becomes `prog: error: msg` on stderr and exit code 2."
+def os_error_message(e: OSError) -> str:
+    "One line for an operating-system error: the file, what went wrong (e.g. 'no space left on device')."
+    what = (e.strerror or str(e)).rstrip(".")
+    what = what[:1].lower() + what[1:]
+    files = [str(x) for x in (e.filename, getattr(e, "filename2", None)) if x]
+    return f"{' -> '.join(files)}: {what}" if files else what
+
+def cli_errors(prog: str, interrupted: str = "nothing partial was left in place of the output"):
+    """Decorator for a command's entry point: a `TvtiError` or an operating-system error (a read-only folder, a full
+    disk, a file where a folder was expected) becomes one line `prog: error: msg` on stderr and exit code 2;
+    Ctrl-C prints `interrupted`, what was kept, and exits with 130."""
     def deco(f):
         @functools.wraps(f)
         def _f(*args, **kwargs):
@@ -26,8 +35,11 @@ def cli_errors(prog: str):
             except TvtiError as e:
                 print(f"{prog}: error: {e}", file=sys.stderr)
                 raise SystemExit(2)
+            except OSError as e:
+                print(f"{prog}: error: {os_error_message(e)}", file=sys.stderr)
+                raise SystemExit(2)
             except KeyboardInterrupt:
-                print(f"{prog}: interrupted; nothing partial was left in place of the output", file=sys.stderr)
+                print(f"{prog}: interrupted; {interrupted}", file=sys.stderr)
                 raise SystemExit(130)
         return _f
     return deco
@@ -83,7 +95,7 @@ def bf16_supported(device: str = "cpu") -> bool:
     try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError): return False
 
-# %% ../nbs/00_core.ipynb #ac6f1686
+# %% ../nbs/00_core.ipynb #f2d8c1b0
 PRECISIONS = ("auto", "bf16", "fp32")
 
 def choose_precision(precision: str = "auto", device: str = "cpu") -> tuple[bool, str]:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02b_ingest.ipynb #a19fbc4d
 from __future__ import annotations
-import re, time
+import math, re, time
 from pathlib import Path
 import numpy as np
 import cv2
@@ -98,6 +98,9 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
     if start < 0: raise TvtiError(f"--start must be >= 0, got {start}")
     if max_frames is not None and max_frames < 1: raise TvtiError(f"--max-frames must be >= 1, got {max_frames}")
     if background not in BACKGROUND_METHODS: raise TvtiError(f"--background {background!r}: expected one of {', '.join(BACKGROUND_METHODS)}")
+    if median_frames < 1: raise TvtiError(f"--median-frames must be at least 1, got {median_frames}")
+    if fps is not None and not (math.isfinite(fps) and fps > 0): raise TvtiError(f"--fps must be a positive number of frames per second, got {fps}")
+    if split not in ("train", "val", "test"): raise TvtiError(f"--split {split!r}: expected train, val or test")
     for k, v in (("width", width), ("height", height)):
         if v is not None and v < 16: raise TvtiError(f"--{k} must be at least 16 pixels, got {v}")
     source = FrameSource(src, allow_short=allow_short)

@@ -89,6 +89,10 @@ def load_run(run, which: str = "best") -> Objective:
     ck = run / "checkpoints" / f"{which}.pt"
     if not ck.exists(): ck = run / "checkpoints" / "latest.pt"
     st = load_checkpoint(ck)
+    for key, saved_key in (("variant", "variant"), ("model_config", "model")):
+        if key in st and st[key] != saved[saved_key]:
+            raise TvtiError(f"{ck}: holds a {st[key].get('name')!r} {'model' if key == 'variant' else 'configuration'}, but "
+                            f"{run / 'config.json'} describes {saved[saved_key].get('name')!r}; the run folder is inconsistent, so it is not evaluated")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         obj = Objective(v, cfg)
@@ -187,9 +191,11 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
         for need in ("run_model", "code"):
             if not callable(getattr(obj, need, None)): raise TvtiError(f"evaluate: the feature source has no method {need!r}")
         if callable(getattr(obj, "eval", None)): obj.eval()
+    if any(s.pose3d is None for s in ds):
+        raise TvtiError(f"{ds.root}: has no 3D pose labels (pose3d.npy) in {sum(s.pose3d is None for s in ds)} of its {len(ds)} sequences; "
+                        "pose evaluation needs labelled train and test sequences, such as tvti-synth makes")
     for split in ("train", "test"):
         if not any(s.split == split for s in ds): raise TvtiError(f"{ds.root}: no {split!r} sequences; tvti-eval needs train and test splits")
-    if any(s.pose3d is None for s in ds): raise TvtiError(f"{ds.root}: every sequence needs pose3d.npy for pose evaluation")
     val_split = "val" if any(s.split == "val" for s in ds) else "train"
     F = {sp: extract_features(obj, ds, sp, progress=progress, every=every) for sp in {"train", val_split, "test"}}
     res = {"run": str(source) if is_run else None, "data": str(data) if not isinstance(data, Dataset) else str(ds.root),

@@ -295,6 +295,8 @@ def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=
     H, W = p.size
     if min(H, W) < 32: raise TvtiError(f"--size {H}x{W}: frames must be at least 32 pixels on each side")
     if p.frames < 4: raise TvtiError(f"--frames must be at least 4, got {p.frames}")
+    if p.videos < 1: raise TvtiError(f"--videos must be at least 1, got {p.videos}")
+    if not p.noise >= 0: raise TvtiError(f"--noise must be 0 or more (grey levels), got {p.noise}")
     if p.kind == "room" and not 1 <= p.views <= 4: raise TvtiError(f"--views must be between 1 and 4, got {p.views}")
     bad = [a for a in p.actions if a not in ACTIONS and a not in SPECIAL_ACTIONS]
     if bad: raise TvtiError(f"--actions {bad[0]!r}: expected some of {', '.join(ACTIONS)}")
@@ -317,6 +319,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
                views: int | None = None, actions=None, noise: float | None = None, bvh=(), overwrite: bool = False,
                progress: bool = True) -> Dataset:
     "Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes."
+    if not (isinstance(seed, int) and seed >= 0): raise TvtiError(f"--seed must be a whole number, 0 or more, got {seed}")
     p = _preset(preset, size, frames, videos, views, noise, actions)
     H, W = p.size
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")

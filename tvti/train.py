@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_train.ipynb #75e426ed
 from __future__ import annotations
-import csv, json, math, os, random, shutil, time, warnings, contextlib
+import csv, json, math, os, random, re, shutil, time, warnings, contextlib
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
@@ -53,7 +53,12 @@ def save_checkpoint(folder: Path, state: dict, name: str = "latest.pt"):
     "Write `state` atomically as folder/name; for `latest.pt` the previous one is kept as `previous.pt`."
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
-    with atomic_write(folder / f"{name}.new") as f: torch.save(state, f)
+    try:
+        with atomic_write(folder / f"{name}.new") as f: torch.save(state, f)
+    except RuntimeError as e:          # torch's zip writer wraps an OS error (a full disk) in a RuntimeError
+        cause = e.__context__ or e.__cause__
+        if isinstance(cause, OSError): raise OSError(cause.errno, cause.strerror, str(target)) from None
+        raise
     if name == "latest.pt" and target.exists(): os.replace(target, folder / "previous.pt")
     os.replace(folder / f"{name}.new", target)
 
@@ -66,6 +71,22 @@ def load_checkpoint(path: Path) -> dict:
         if "Weights only load failed" in str(e):
             raise TvtiError(f"{path}: holds Python objects besides tensors and plain values; not loaded, since that could run code") from None
         raise TvtiError(f"{path}: not a readable checkpoint, perhaps truncated ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+
+def _has_checkpoint(run: Path) -> bool:
+    "Whether the run folder holds any checkpoint file."
+    return any((Path(run) / "checkpoints" / n).exists() for n in ("latest.pt", "previous.pt", "best.pt"))
+
+def _clean_partials(run: Path):
+    """Tidy what a killed run left: half-written `.*.partial` files are removed; a complete `NAME.pt.new` (written
+    atomically, killed before its rename) finishes its move into place, as `save_checkpoint` would have done."""
+    for folder in (Path(run), Path(run) / "checkpoints", Path(run) / "samples"):
+        if folder.is_dir():
+            for p in folder.glob(".*.partial"): p.unlink(missing_ok=True)
+    ck = Path(run) / "checkpoints"
+    for new in sorted(ck.glob("*.pt.new")) if ck.is_dir() else []:
+        target = ck / new.name[:-len(".new")]
+        if target.name == "latest.pt" and target.exists(): os.replace(target, ck / "previous.pt")
+        os.replace(new, target)
 
 def latest_checkpoint(run: Path) -> tuple[Path, dict] | None:
     "The newest readable checkpoint of a run (`latest.pt`, else `previous.pt`), or None if there is none."
@@ -167,9 +188,17 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     cfg_path = run / "config.json"
     existed = cfg_path.exists()
     if world > 1: dist.barrier()              # every rank has looked before rank 0 writes
+    if run.exists() and not run.is_dir(): raise TvtiError(f"{run}: exists and is not a folder; a run folder is needed")
+    if rank == 0: _clean_partials(run)        # leftovers of a run killed while writing
+    if not resume and existed and not _has_checkpoint(run):
+        warnings.warn(f"{run}: holds a run that stopped before its first checkpoint; starting it again", stacklevel=2)
+        cfg_path.unlink(); existed = False
     if resume:
         if not cfg_path.exists(): raise TvtiError(f"{run}: nothing to resume (no config.json)")
         saved = load_json(cfg_path)
+        if saved.get("data") and Path(saved["data"]).resolve() != Path(data).resolve():
+            raise TvtiError(f"{run}: was trained on {saved['data']}, not {Path(data).resolve()}; --resume continues on the same dataset "
+                            "(train into a new folder to use another)")
         v, cfg = Variant(**saved["variant"]), ModelConfig.from_dict(saved["model"])
         tc = TrainConfig(**{**saved["train"], **{k: x for k, x in train_options.items() if k == "steps" and x is not None}})
     else:
@@ -197,7 +226,10 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     ck = run / "checkpoints"
     if resume:
         found = latest_checkpoint(run)
-        if found is None: raise TvtiError(f"{run}: no checkpoint to resume from")
+        if found is None:
+            warnings.warn(f"{run}: no checkpoint was written before the run stopped; starting it again from step 0 with its config.json", stacklevel=2)
+            resume = False
+    if resume:
         _, st = found
         obj.load_state_dict(st["objective"], strict=False); opt.load_state_dict(st["opt"])
         if opt_d is not None: opt_d.load_state_dict(st["opt_d"])
@@ -249,6 +281,11 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
         val = None
         if n % tc.val_every == 0 or n == tc.steps:
             val = validate(obj, vb)                   # identical on every rank: same frames, same parameters
+            bad = [n_ for n_, p in obj.named_parameters() if not torch.isfinite(p).all()]
+            if not math.isfinite(val) or bad:
+                where = f"{ck / 'latest.pt'} (step {last_saved})" if (ck / "latest.pt").exists() else "none was written yet"
+                raise TvtiError(f"step {n}: " + (f"the validation loss is {val}" if not math.isfinite(val) else f"parameter {bad[0]} is not finite")
+                                + f"; training stopped without saving this state. The last good checkpoint is {where}")
             improved = phase != "track" and val < best   # the tracking phase's reconstruction is not comparable (see above)
             if phase != "track": best = min(best, val)
             st = state(n)                             # collective under torchrun: every rank takes part
@@ -269,28 +306,42 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
 
 # %% ../nbs/12_train.ipynb #34106553
 def _parse_set(s: str | None) -> dict:
-    "--set 'tv_dim=64,lam=0.05' -> {'tv_dim': 64, 'lam': 0.05} (JSON values where they parse)."
+    "--set 'tv_dim=64,lam=0.05,prior_size=[0.3,0.6]' -> {'tv_dim': 64, 'lam': 0.05, 'prior_size': [0.3, 0.6]} (JSON values where they parse)."
     out = {}
-    for kv in filter(None, (s or "").split(",")):
+    for kv in filter(None, re.split(r",(?=\s*[A-Za-z_]\w*\s*=)", s or "")):      # commas inside [...] stay with their value
         if "=" not in kv: raise TvtiError(f"--set {kv!r}: expected NAME=VALUE")
         k, x = kv.split("=", 1)
         try: out[k.strip()] = json.loads(x)
         except json.JSONDecodeError: out[k.strip()] = x
     return out
 
+def _check_resume_options(run, given: dict, overrides: dict):
+    """--resume continues a run exactly as its config.json records it: refuse options that would silently differ."""
+    cfg_path = Path(run) / "config.json"
+    if not cfg_path.exists(): return                         # train() says there is nothing to resume
+    saved = load_json(cfg_path)
+    have = dict(preset=saved["variant"]["name"], config=saved["model"]["name"], css_negatives=saved["variant"].get("css_negatives"),
+                no_track=saved["train"].get("track_steps") == 0 if saved["variant"].get("track") else None,
+                **{k: saved["train"].get(k) for k in ("batch", "lr", "seed", "d_pos", "d_max", "val_every", "sample_every", "bf16", "channels_last")})
+    diff = [f"--{k.replace('_', '-')} {x} (the run has {have[k]})" for k, x in given.items() if x is not None and x != have[k]]
+    diff += [f"--set {k}={x} (the run has {saved['model'].get(k)})" for k, x in overrides.items()
+             if (list(x) if isinstance(x, (list, tuple)) else x) != (list(saved["model"].get(k)) if isinstance(saved["model"].get(k), (list, tuple)) else saved["model"].get(k))]
+    if diff: raise TvtiError(f"{run}: --resume continues the run as its config.json records it, but these options differ: {'; '.join(diff)}. "
+                             "Drop them to resume, or train into a new folder")
+
 @call_parse
-@cli_errors("tvti-train")
+@cli_errors("tvti-train", "the run keeps its last checkpoint: continue it with --resume (a run stopped before its first checkpoint starts again)")
 def tvti_train(
     data: str,                       # dataset folder (tvti-synth or tvti-ingest output)
     run: str,                        # run folder: config.json, log.csv, losses.png, samples/, checkpoints/
-    preset: str = "ours",            # ours, dsl, dsl-stn, dsl-stn-dec, ae-stn-dec, css-stn-dec-split, css, drnet, mv-css, ours-2d, ours-dive, ours-fg
-    config: str = "tiny",            # model configuration: tiny or paper
+    preset: str = None,              # (default ours) ours, dsl, dsl-stn, dsl-stn-dec, ae-stn-dec, css-stn-dec-split, css, drnet, mv-css, ours-2d, ours-dive, ours-fg
+    config: str = None,              # model configuration: tiny (default) or paper
     steps: int = None,               # total number of steps (also when resuming)
     batch: int = None,               # tuples per step (4 frames each)
     lr: float = None,                # learning rate (default 1e-4 for paper, 1e-3 for tiny)
     seed: int = None,                # random seed
-    resume: store_true = False,      # continue the run in RUN from its last checkpoint
-    precision: str = "auto",         # auto (bf16 where the CPU or GPU has bf16 instructions, else fp32), bf16 or fp32
+    resume: store_true = False,      # continue the run in RUN from its last checkpoint, as its config.json records it (other options that differ are refused)
+    precision: str = None,           # auto (default: bf16 where the CPU or GPU has bf16 instructions, else fp32), bf16 or fp32
     bf16: store_true = False,        # the same as --precision bf16
     channels_last: store_true = False, # channels-last memory format
     no_track: store_true = False,    # ours-dive without the tracking phase (the paper's no-L_track ablation)
@@ -303,7 +354,17 @@ def tvti_train(
     quiet: store_true = False,       # no progress bar
 ):
     "Self-supervised training of the paper's model or one of its variants on a dataset folder."
-    use_bf16, line = choose_precision("bf16" if bf16 else precision, "cuda" if torch.cuda.is_available() else "cpu")
+    for k, x, lo in (("steps", steps, 1), ("batch", batch, 1), ("seed", seed, 0), ("d-pos", d_pos, 1), ("d-max", d_max, 2),
+                     ("val-every", val_every, 1), ("sample-every", sample_every, 1)):
+        if x is not None and x < lo: raise TvtiError(f"--{k} must be at least {lo}, got {x}")
+    if lr is not None and not lr > 0: raise TvtiError(f"--lr must be positive, got {lr}")
+    overrides = _parse_set(set)
+    if resume: _check_resume_options(run, dict(preset=preset, config=config, batch=batch, lr=lr, seed=seed, d_pos=d_pos, d_max=d_max,
+                                               val_every=val_every, sample_every=sample_every, css_negatives=css_negatives,
+                                               bf16=True if bf16 or precision == "bf16" else False if precision == "fp32" else None,
+                                               channels_last=channels_last or None, no_track=no_track or None), overrides)
+    preset, config = preset or "ours", config or "tiny"
+    use_bf16, line = choose_precision("bf16" if bf16 else precision or "auto", "cuda" if torch.cuda.is_available() else "cpu")
     if not resume and not quiet: print(f"tvti-train: precision {line}")
     opts = dict(steps=steps, batch=batch, lr=lr, seed=seed, bf16=use_bf16, channels_last=channels_last or use_bf16 or None,
                 d_pos=d_pos, d_max=d_max, val_every=val_every, sample_every=sample_every)
@@ -312,7 +373,7 @@ def tvti_train(
         opts["track_steps"] = 0
     if css_negatives is not None and get_variant(preset).contrastive != "css":
         raise TvtiError(f"--css-negatives applies to the CSS presets (css, css-stn-dec-split), not {preset!r}")
-    r = train(data, run, preset=preset, config=config, resume=resume, progress=not quiet, model_overrides=_parse_set(set),
+    r = train(data, run, preset=preset, config=config, resume=resume, progress=not quiet, model_overrides=overrides,
               variant_overrides={"css_negatives": css_negatives} if css_negatives else None, **opts)
     if r.get("world", 1) > 1 and dist.get_rank() > 0: return
     print(f"tvti-train: {run} at step {r['step']}; best validation loss {r['best']:.5f}; "
