@@ -167,6 +167,10 @@ def test_eval_refuses_a_checkpoint_of_another_model(tmp_path):
     shutil.copytree(tmp_path / "dsl" / "checkpoints", tmp_path / "ours" / "checkpoints")
     r = run(command("tvti-eval"), tmp_path / "ours", TINY, "--steps", "2", "--quiet")
     assert r.returncode == 2 and "inconsistent" in r.stderr and "'dsl'" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    unlabelled = tmp_path / "unlabelled"
+    assert run(command("tvti-ingest"), _images(tmp_path / "imgs"), unlabelled, "--fps", "25", "--quiet").returncode == 0
+    r = run(command("tvti-eval"), tmp_path / "dsl", unlabelled, "--steps", "2", "--quiet")
+    assert r.returncode == 2 and "no 3D pose labels" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
 def test_out_of_range_options_are_one_line(tmp_path):

@@ -90,7 +90,7 @@ def load_run(run, which: str = "best") -> Objective:
     if not ck.exists(): ck = run / "checkpoints" / "latest.pt"
     st = load_checkpoint(ck)
     for key, saved_key in (("variant", "variant"), ("model_config", "model")):
-        if key in st and st[key] != saved[saved_key]:
+        if key in st and json.loads(json.dumps(st[key])) != saved[saved_key]:      # as JSON: tuples and lists alike
             raise TvtiError(f"{ck}: holds a {st[key].get('name')!r} {'model' if key == 'variant' else 'configuration'}, but "
                             f"{run / 'config.json'} describes {saved[saved_key].get('name')!r}; the run folder is inconsistent, so it is not evaluated")
     with warnings.catch_warnings():
