@@ -76,9 +76,13 @@ def test_overwrite_replaces_only_a_dataset_folder_and_never_its_input(tmp_path):
         r = run(ingest, *args, "--fps", "25", "--overwrite", "--quiet")
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
         for f, snap in keep.items(): assert _snapshot(f) == snap, f"{f} changed after {args}"
-    r = run(ingest, clip, ds, "--overwrite", "--quiet")   # a dataset folder from tvti, not holding the input: replaced
+    r = run(ingest, clip, ds, "--overwrite", "--quiet")   # a tvti dataset folder that also holds a file of the user's: refused
+    assert r.returncode == 2 and "holds files tvti did not write (clip.mp4)" in r.stderr, r.stderr
+    assert _snapshot(ds) == keep[ds]
+    (ds / "clip.mp4").unlink()
+    r = run(ingest, clip, ds, "--overwrite", "--quiet")   # a dataset folder from tvti and nothing else: replaced
     assert r.returncode == 0, r.stderr
-    assert not (ds / "clip.mp4").exists() and (ds / "dataset.json").exists()
+    assert (ds / "dataset.json").exists() and (ds / "clip").is_dir()
     for cmd in ("tvti-ingest", "tvti-synth"):
         h = " ".join(run(command(cmd), "--help").stdout.split())
         assert "dataset folder written by tvti" in h, (cmd, h)
@@ -149,7 +153,7 @@ def test_resume_refuses_what_would_change_the_run(tmp_path):
     out, other = tmp_path / "run", tmp_path / "other"
     _quiet_train(TINY, out, steps=2, val_every=2)
     assert run(command("tvti-ingest"), _images(tmp_path / "imgs"), other, "--fps", "25", "--quiet").returncode == 0
-    for args, msg in [([TINY, out, "--resume", "--lr", "0.01"], "--lr 0.01 (the run has None)"),
+    for args, msg in [([TINY, out, "--resume", "--lr", "0.01"], "--lr 0.01 (the run has 0.001)"),
                       ([TINY, out, "--resume", "--preset", "css"], "--preset css (the run has ours)"),
                       ([TINY, out, "--resume", "--batch", "8"], "--batch 8 (the run has 4)"),
                       ([TINY, out, "--resume", "--set", "tv_dim=64"], "--set tv_dim=64 (the run has 32)"),

@@ -133,6 +133,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'tvti.data._check_finite': ('data.html#_check_finite', 'tvti/data.py'),
                            'tvti.data._check_meta': ('data.html#_check_meta', 'tvti/data.py'),
                            'tvti.data._fail': ('data.html#_fail', 'tvti/data.py'),
+                           'tvti.data._listed': ('data.html#_listed', 'tvti/data.py'),
                            'tvti.data._load_npy': ('data.html#_load_npy', 'tvti/data.py'),
                            'tvti.data._written_by_tvti': ('data.html#_written_by_tvti', 'tvti/data.py'),
                            'tvti.data.load_dataset': ('data.html#load_dataset', 'tvti/data.py'),

@@ -80,13 +80,16 @@ def _checked(key: str, x, default):
     "An override `key=x` in the type of the field's default (an int where an int is expected, ...), or a `TvtiError` naming it."
     nullable = "None" in str(ModelConfig.__dataclass_fields__[key].type)
     if x is None and nullable: return None
-    if isinstance(default, bool) or isinstance(x, bool):
-        ok = isinstance(default, bool) and isinstance(x, bool); want = "true or false"
+    if isinstance(default, bool):
+        ok = isinstance(x, bool); want = "true or false"
+    elif isinstance(x, bool):
+        ok, want = False, "a number" if isinstance(default, (int, float)) else f"a value like {default!r}"
     elif isinstance(default, int) and not isinstance(default, bool):
         ok = isinstance(x, int); want = "a whole number"
     elif isinstance(default, float):
         ok = isinstance(x, (int, float)); want = "a number"; x = float(x) if ok else x
     elif isinstance(default, tuple):
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and all(isinstance(e, float) for e in default): x = [x] * len(default)   # one number for every axis
         ok = isinstance(x, (list, tuple)) and len(x) == len(default) and all(isinstance(e, (int, float)) and not isinstance(e, bool) for e in x)
         want = f"a list of {len(default)} numbers, e.g. [{', '.join(str(e) for e in default)}]"; x = tuple(x) if ok else x
     else:

@@ -46,16 +46,19 @@ def cli_errors(prog: str, interrupted: str = "nothing partial was left in place 
 
 # %% ../nbs/00_core.ipynb #85bb364c
 def current_umask() -> int:
-    "The process's umask (read by setting it and putting it back)."
-    u = os.umask(0o022); os.umask(u)
-    return u
+    "The process's umask: from /proc/self/status on Linux, else by setting it and putting it back."
+    try: return int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("Umask:")), 8)
+    except (OSError, StopIteration, ValueError, IndexError):
+        u = os.umask(0o022); os.umask(u)
+        return u
 
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb"):
     "Open a temporary file beside `path` for writing; on success flush, fsync and rename it onto `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try: fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as e: raise OSError(e.errno, e.strerror, str(path)) from None      # name the file the user asked for
     try:
         os.fchmod(fd, 0o666 & ~current_umask())      # the mode a plain open() would give, not mkstemp's 0600
         with os.fdopen(fd, mode) as f:

@@ -255,6 +255,11 @@ class SequenceWriter:
         return np.load(self.folder/f"{key}.npy", mmap_mode="r")
     def save_meta(self, meta: dict): save_json(meta, self.folder/"meta.json")
 
+def _listed(folder: Path) -> set:
+    "The sequence folder names a tvti dataset.json lists."
+    try: return {s["name"] for s in json.loads((Path(folder) / "dataset.json").read_text())["sequences"]}
+    except (OSError, ValueError, KeyError, TypeError): return set()
+
 def _written_by_tvti(folder: Path) -> bool:
     "Whether `folder` is a dataset folder as tvti writes it: a dataset.json with a version and a list of sequences."
     try: d = json.loads((Path(folder) / "dataset.json").read_text())
@@ -275,8 +280,13 @@ class DatasetWriter:
             if not _written_by_tvti(self.path):
                 raise TvtiError(f"{self.path}: --overwrite replaces only a dataset folder written by tvti (one with its dataset.json); "
                                 "this folder is not one, so nothing was touched")
+            extra = sorted(p.name for p in self.path.iterdir() if p.name != "dataset.json" and p.name not in _listed(self.path))
+            if extra: raise TvtiError(f"{self.path}: holds files tvti did not write ({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''}); "
+                                      "--overwrite would delete them, so nothing was touched")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.partial-", dir=self.path.parent))
+        for old in self.path.parent.glob(f".{self.path.name}.partial-*"): shutil.rmtree(old, ignore_errors=True)   # left by a killed writer
+        try: self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.partial-", dir=self.path.parent))
+        except OSError as e: raise OSError(e.errno, e.strerror, str(self.path)) from None
         self.info, self.entries = info, []
 
     def sequence(self, name: str, split: str = "train", subject=None, action=None, view: int = 0) -> SequenceWriter:

@@ -88,10 +88,12 @@ class Detector(nn.Module):
         x = frames
         if self.cfg.det_downsample > 1:
             x = F.interpolate(x, scale_factor=1 / self.cfg.det_downsample, mode="bilinear", antialias=True, align_corners=False)
-        raw = self.head(self.backbone(x))
-        lo, hi = self.cfg.scale_range
-        s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
-        return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame
+        feat = self.backbone(x)
+        with torch.autocast(feat.device.type, enabled=False):          # the box in fp32 even under bf16 autocast:
+            raw = self.head(feat.float())                               # the tracking loss works on small differences of it
+            lo, hi = self.cfg.scale_range
+            s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
+            return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame
 
 def box_prior(box: torch.Tensor, size=0.5, centre=(0.0, 0.0)) -> torch.Tensor:
     """Supplement S.1's prior on the *batch average* box: its sides (2 s, as fractions of the frame's sides: s itself)

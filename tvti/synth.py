@@ -319,7 +319,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
                views: int | None = None, actions=None, noise: float | None = None, bvh=(), overwrite: bool = False,
                progress: bool = True) -> Dataset:
     "Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes."
-    if not (isinstance(seed, int) and seed >= 0): raise TvtiError(f"--seed must be a whole number, 0 or more, got {seed}")
+    if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0): raise TvtiError(f"--seed must be a whole number, 0 or more, got {seed}")
     p = _preset(preset, size, frames, videos, views, noise, actions)
     H, W = p.size
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")

@@ -15,6 +15,7 @@ from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision
 from .config import ModelConfig, get_config
 from .data import load_dataset
+from .sampling import distances_for
 from .variants import Variant, get_variant, batch_options, Objective, BatchMaker
 from .stn import box_to_pixels
 from .losses import reconstruction_loss
@@ -35,7 +36,7 @@ class TrainConfig:
     channels_last: bool = False
     d_pos: int | None = None       # sampling distances in frames (default: the dataset's, see 04_sampling)
     d_max: int | None = None
-    track_steps: int | None = None # diving schedule: steps of tracking + reconstruction first (default 40%)
+    track_steps: int | None = None # diving schedule: steps of tracking + reconstruction first (default: the variant's track_fraction, 10%)
     log_every: int = 10
     val_every: int = 50
     sample_every: int = 100
@@ -186,21 +187,26 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     rank, world = rank_world
     ds = load_dataset(data)
     cfg_path = run / "config.json"
+    if run.exists() and not run.is_dir(): raise TvtiError(f"{run}: exists and is not a folder; a run folder is needed")
+    if rank == 0:
+        _clean_partials(run)                  # leftovers of a run killed while writing
+        if cfg_path.exists() and not _has_checkpoint(run) and not resume:
+            warnings.warn(f"{run}: holds a run that stopped before its first checkpoint; starting it again", stacklevel=2)
+            cfg_path.unlink()
+    if world > 1: dist.barrier()              # rank 0 has tidied the folder before any rank looks at it
     existed = cfg_path.exists()
     if world > 1: dist.barrier()              # every rank has looked before rank 0 writes
-    if run.exists() and not run.is_dir(): raise TvtiError(f"{run}: exists and is not a folder; a run folder is needed")
-    if rank == 0: _clean_partials(run)        # leftovers of a run killed while writing
-    if not resume and existed and not _has_checkpoint(run):
-        warnings.warn(f"{run}: holds a run that stopped before its first checkpoint; starting it again", stacklevel=2)
-        cfg_path.unlink(); existed = False
     if resume:
         if not cfg_path.exists(): raise TvtiError(f"{run}: nothing to resume (no config.json)")
         saved = load_json(cfg_path)
         if saved.get("data") and Path(saved["data"]).resolve() != Path(data).resolve():
             raise TvtiError(f"{run}: was trained on {saved['data']}, not {Path(data).resolve()}; --resume continues on the same dataset "
                             "(train into a new folder to use another)")
-        v, cfg = Variant(**saved["variant"]), ModelConfig.from_dict(saved["model"])
-        tc = TrainConfig(**{**saved["train"], **{k: x for k, x in train_options.items() if k == "steps" and x is not None}})
+        sv = dict(saved["variant"])
+        if "fg_prior" not in sv: sv["fg_prior"] = bool(sv.get("decoder")) and saved["model"].get("fg_weight", 0) > 0   # runs from before ours-fg
+        v, cfg = Variant(**sv), ModelConfig.from_dict(saved["model"])
+        # a resumed run keeps its configuration; only the length and the hardware-dependent precision may change
+        tc = TrainConfig(**{**saved["train"], **{k: x for k, x in train_options.items() if k in ("steps", "bf16", "channels_last") and x is not None}})
     else:
         if existed: raise TvtiError(f"{run}: already holds a run (config.json); continue it with --resume or choose another folder")
         v, cfg = get_variant(preset, **(variant_overrides or {})), get_config(config, **(model_overrides or {}))
@@ -217,6 +223,9 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
         warnings.simplefilter("ignore" if rank else "default")
         obj = Objective(v, cfg)
     obj.d_pos = bm.sampler.d_pos
+    if resume and obj.perceptual is not None and saved.get("perceptual") and saved["perceptual"] != obj.perceptual.source:
+        raise TvtiError(f"{run}: was trained with the perceptual network {saved['perceptual']}, but this installation gives "
+                        f"{obj.perceptual.source}; resuming would change its loss (train into a new folder, or give the same weights)")
     if tc.channels_last: obj = obj.to(memory_format=torch.channels_last)
     params = [p for n, p in obj.named_parameters() if p.requires_grad and not n.startswith("disc.")]
     opt = torch.optim.Adam(params, lr=_lr(tc, cfg))
@@ -315,19 +324,27 @@ def _parse_set(s: str | None) -> dict:
         except json.JSONDecodeError: out[k.strip()] = x
     return out
 
-def _check_resume_options(run, given: dict, overrides: dict):
-    """--resume continues a run exactly as its config.json records it: refuse options that would silently differ."""
+def _check_resume_options(run, data, given: dict, overrides: dict) -> dict | None:
+    """--resume continues a run exactly as its config.json records it: refuse options that would silently differ
+    (compared with the values the run really used, defaults included). Returns the saved config, if any."""
     cfg_path = Path(run) / "config.json"
-    if not cfg_path.exists(): return                         # train() says there is nothing to resume
+    if not cfg_path.exists(): return None                    # train() says there is nothing to resume
     saved = load_json(cfg_path)
-    have = dict(preset=saved["variant"]["name"], config=saved["model"]["name"], css_negatives=saved["variant"].get("css_negatives"),
-                no_track=saved["train"].get("track_steps") == 0 if saved["variant"].get("track") else None,
-                **{k: saved["train"].get(k) for k in ("batch", "lr", "seed", "d_pos", "d_max", "val_every", "sample_every", "bf16", "channels_last")})
+    tr, model = saved["train"], saved["model"]
+    d_pos, d_max = tr.get("d_pos"), tr.get("d_max")
+    if (d_pos is None or d_max is None) and (given.get("d_pos") is not None or given.get("d_max") is not None):
+        dp, dm = distances_for(load_dataset(data))
+        d_pos, d_max = d_pos or dp, d_max or dm
+    have = dict(preset=saved["variant"]["name"], config=model["name"], css_negatives=saved["variant"].get("css_negatives"),
+                no_track=(tr.get("track_steps") == 0) if saved["variant"].get("track") else None,
+                lr=tr.get("lr") or _lr(TrainConfig(), ModelConfig.from_dict(model)), d_pos=d_pos, d_max=d_max,
+                **{k: tr.get(k) for k in ("batch", "seed", "val_every", "sample_every")})
+    norm = lambda x: list(x) if isinstance(x, (list, tuple)) else x
     diff = [f"--{k.replace('_', '-')} {x} (the run has {have[k]})" for k, x in given.items() if x is not None and x != have[k]]
-    diff += [f"--set {k}={x} (the run has {saved['model'].get(k)})" for k, x in overrides.items()
-             if (list(x) if isinstance(x, (list, tuple)) else x) != (list(saved["model"].get(k)) if isinstance(saved["model"].get(k), (list, tuple)) else saved["model"].get(k))]
+    diff += [f"--set {k}={x} (the run has {model.get(k)})" for k, x in overrides.items() if norm(x) != norm(model.get(k))]
     if diff: raise TvtiError(f"{run}: --resume continues the run as its config.json records it, but these options differ: {'; '.join(diff)}. "
                              "Drop them to resume, or train into a new folder")
+    return saved
 
 @call_parse
 @cli_errors("tvti-train", "the run keeps its last checkpoint: continue it with --resume (a run stopped before its first checkpoint starts again)")
@@ -359,13 +376,12 @@ def tvti_train(
         if x is not None and x < lo: raise TvtiError(f"--{k} must be at least {lo}, got {x}")
     if lr is not None and not lr > 0: raise TvtiError(f"--lr must be positive, got {lr}")
     overrides = _parse_set(set)
-    if resume: _check_resume_options(run, dict(preset=preset, config=config, batch=batch, lr=lr, seed=seed, d_pos=d_pos, d_max=d_max,
-                                               val_every=val_every, sample_every=sample_every, css_negatives=css_negatives,
-                                               bf16=True if bf16 or precision == "bf16" else False if precision == "fp32" else None,
-                                               channels_last=channels_last or None, no_track=no_track or None), overrides)
-    preset, config = preset or "ours", config or "tiny"
+    saved = _check_resume_options(run, data, dict(preset=preset, config=config, batch=batch, lr=lr, seed=seed, d_pos=d_pos, d_max=d_max,
+                                                  val_every=val_every, sample_every=sample_every, css_negatives=css_negatives,
+                                                  no_track=no_track or None), overrides) if resume else None
+    preset, config = preset or (saved["variant"]["name"] if saved else "ours"), config or "tiny"
     use_bf16, line = choose_precision("bf16" if bf16 else precision or "auto", "cuda" if torch.cuda.is_available() else "cpu")
-    if not resume and not quiet: print(f"tvti-train: precision {line}")
+    if not quiet: print(f"tvti-train: precision {line}")
     opts = dict(steps=steps, batch=batch, lr=lr, seed=seed, bf16=use_bf16, channels_last=channels_last or use_bf16 or None,
                 d_pos=d_pos, d_max=d_max, val_every=val_every, sample_every=sample_every)
     if no_track:
