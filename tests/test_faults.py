@@ -223,3 +223,20 @@ def test_a_full_disk_is_one_line_and_keeps_nothing_half_written(tmp_path):
         assert not list(small.rglob("*.partial")) and not list(small.rglob("*.new"))
     finally:
         subprocess.run(["umount", str(small)])
+
+
+def test_a_read_only_output_folder_is_one_line(tmp_path):
+    ro = tmp_path / "ro"; ro.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(ro)], capture_output=True).returncode != 0:
+        import pytest
+        pytest.skip("cannot mount a read-only tmpfs here (needs root)")
+    try:
+        for cmd, args in [("tvti-ingest", [_images(tmp_path / "imgs"), ro / "data", "--fps", "25"]),
+                          ("tvti-synth", [ro / "data", "--preset", "tiny"]),
+                          ("tvti-train", [TINY, ro / "run", "--steps", "2"])]:
+            r = run(command(cmd), *args, "--quiet")
+            assert r.returncode == 2 and "read-only file system" in r.stderr.lower() and "Traceback" not in r.stderr, (cmd, r.stderr)
+            assert len(r.stderr.strip().splitlines()) == 1 and ".partial" not in r.stderr, r.stderr
+            assert str(ro) in r.stderr, r.stderr
+    finally:
+        subprocess.run(["umount", str(ro)])
