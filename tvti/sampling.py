@@ -11,7 +11,7 @@ from .data import Dataset
 
 # %% auto #0
 __all__ = ['PAPER_DISTANCES', 'PRESET_SETTING', 'TINY_DISTANCES', 'distances_for', 'Tuple4', 'TupleSampler', 'fall_start',
-           'within_video_permutation', 'swap_partners']
+           'swap_partners']
 
 # %% ../nbs/04_sampling.ipynb #d9d171f7
 # (d_pos, d_max, native fps) of supplement S.1; the native rates are our reading
@@ -111,15 +111,6 @@ def fall_start(seq, tau: float = 0.1, smooth: int = 5, min_frames: int = 8) -> i
     k = min(smooth, T)
     sm = np.convolve(np.pad(cy, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
     return int(min(np.argmin(sm), max(0, T - min_frames)))
-
-def within_video_permutation(video: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    "A permutation of a batch that sends each item to another item of the same video (where it has one)."
-    video = np.asarray(video)
-    perm = np.arange(len(video))
-    for v in np.unique(video):
-        idx = np.flatnonzero(video == v)
-        if len(idx) > 1: perm[idx] = np.roll(idx, int(rng.integers(1, len(idx))))
-    return perm
 
 def swap_partners(video: np.ndarray, t: np.ndarray, min_gap: int, rng: np.random.Generator) -> np.ndarray:
     """For each item of a batch, the index of the item whose `I_ti` it decodes with: drawn uniformly among the items
