@@ -38,7 +38,7 @@ class ModelConfig:
     min_mask: float = 0.05             # guard: the batch-mean mask in the crop should not fall below this (ours)
     # losses (Eq. 2, 3, 4, 6, 9-14)
     lam: float = 2.0                   # lambda, pixel term of Eq. 2
-    rho: float = 2.0                   # rho, ResNet-18 feature term of Eq. 2
+    rho: float = 0.2                   # rho, feature term of Eq. 2 (paper: 2 with ResNet-18; ours chosen on validation, above)
     alpha: float = 0.01                # weight of the contrastive term, Eq. 14
     gamma: float = 1.0                 # weight of the tracking loss, Eq. 14 (diving)
     eta: float = 10.0                  # weight of the 2D loss, Eq. 14
