@@ -5,6 +5,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'tvti.analysis.cluster_accuracy': ('analysis.html#cluster_accuracy', 'tvti/analysis.py'),
                                'tvti.analysis.cluster_identity': ('analysis.html#cluster_identity', 'tvti/analysis.py'),
                                'tvti.analysis.identity_analysis': ('analysis.html#identity_analysis', 'tvti/analysis.py'),
+                               'tvti.analysis.person_crops': ('analysis.html#person_crops', 'tvti/analysis.py'),
                                'tvti.analysis.pose_distance_vs_frame_distance': ( 'analysis.html#pose_distance_vs_frame_distance',
                                                                                   'tvti/analysis.py'),
                                'tvti.analysis.pose_from_code': ('analysis.html#pose_from_code', 'tvti/analysis.py'),

@@ -15,7 +15,8 @@ from .pose import fit_regressor, mpjpe, n_mpjpe, root_relative
 
 # %% auto #0
 __all__ = ['cluster_accuracy', 'cluster_identity', 'video_residuals', 'pose_from_code', 'identity_analysis',
-           'pose_distance_vs_frame_distance', 'swap_grid', 'show_swaps', 'qualitative_figure', 'swap_widget']
+           'pose_distance_vs_frame_distance', 'swap_grid', 'person_crops', 'show_swaps', 'qualitative_figure',
+           'swap_widget']
 
 # %% ../nbs/14_analysis.ipynb #dcbef55a
 def cluster_accuracy(truth, clusters) -> float:
@@ -87,21 +88,30 @@ def pose_distance_vs_frame_distance(tv, pose3d, seq, t, max_d: int, step: int = 
 
 # %% ../nbs/14_analysis.ipynb #10a4354b
 @torch.no_grad()
-def swap_grid(obj, frames: torch.Tensor, backgrounds: torch.Tensor) -> torch.Tensor:
-    """Decode I_tv of frame i with I_ti of frame j for all i, j: (n, n, 3, H, W) composites, each pasted into frame i
-    (its box and background). The diagonal is the ordinary reconstruction."""
+def swap_grid(obj, frames: torch.Tensor, backgrounds: torch.Tensor, crops: bool = False) -> torch.Tensor:
+    """Decode I_tv of frame i with I_ti of frame j for all i, j. `crops=False`: (n, n, 3, H, W) composites, each
+    pasted into frame i (its box and background). `crops=True`: (n, n, 3, c, c) composites in frame i's crop
+    window, D * M + crop(background) * (1 - M), where a small person is easier to see. The diagonal is the
+    ordinary reconstruction."""
     m = obj.model
     box = m.detector(frames)
     I_tv, I_ti, _ = m.encoder(crop(frames, box, obj.cfg.crop), jitter=False)
+    B_crop = crop(backgrounds, box, obj.cfg.crop)              # (n, 3, c, c)
     n = len(frames)
     rows = []
     for i in range(n):
-        D, M = m.decoder(I_tv[i:i + 1].expand(n, -1), I_ti)
-        rows.append(render_frame(D, M, box[i:i + 1].expand(n, -1), backgrounds[i:i + 1].expand(n, -1, -1, -1))[0])
+        D, M = m.decoder(I_tv[i:i + 1].expand(n, -1), I_ti)     # (n, 3, c, c), (n, 1, c, c)
+        if crops: rows.append(D * M + B_crop[i:i + 1] * (1 - M))
+        else: rows.append(render_frame(D, M, box[i:i + 1].expand(n, -1), backgrounds[i:i + 1].expand(n, -1, -1, -1))[0])
     return torch.stack(rows)
 
+@torch.no_grad()
+def person_crops(obj, frames: torch.Tensor) -> torch.Tensor:
+    "The detector's crops of `frames`, (n, 3, c, c): the headers of a `swap_grid(..., crops=True)` figure."
+    return crop(frames, obj.model.detector(frames), obj.cfg.crop)
+
 def show_swaps(grid, frames, ax_size: float = 1.6):
-    "Plot a swap grid: rows take I_tv (pose) from the frame on the left, columns I_ti (appearance) from the frame on top."
+    "Plot a swap grid: rows take I_tv (pose) from the frame (or crop) on the left, columns I_ti (appearance) from the one on top."
     import matplotlib.pyplot as plt
     n = len(frames)
     fig, axs = plt.subplots(n + 1, n + 1, figsize=(ax_size * (n + 1), ax_size * (n + 1)))

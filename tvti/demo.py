@@ -15,7 +15,7 @@ from .synth import synthesize
 from .train import train
 from .pose import evaluate, load_run, extract_features, fit_regressor, image_free_levels, PHI_STEPS
 from .data import load_dataset
-from .analysis import qualitative_figure, swap_grid, show_swaps, identity_analysis, pose_distance_vs_frame_distance
+from .analysis import qualitative_figure, swap_grid, show_swaps, person_crops, identity_analysis, pose_distance_vs_frame_distance
 
 # %% auto #0
 __all__ = ['LEVELS', 'results_table', 'identity_table', 'peak_rss_mb', 'machine', 'run_demo', 'tvti_demo']
@@ -79,14 +79,14 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     if not (data / "dataset.json").exists():
         synthesize(data, "h36m-like", seed=seed, size=(size, size), frames=frames, actions=list(actions), progress=progress)
     ev = dict(fractions=fractions, regressors=("mlp",), steps=phi_steps, seed=seed, every=every)
-    results = {}
+    results, caches = {}, {}       # caches: the features each evaluation extracted, reused below for ours's figures
     for preset, n in (("ours", steps), ("css", css_steps or steps)):
         run = out / "runs" / preset
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             train(data, run, preset=preset, steps=n, seed=seed, resume=(run / "config.json").exists(), progress=progress,
                   **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": bf16}))
-            results[preset] = evaluate(run, data, **ev)
+            results[preset] = evaluate(run, data, **ev, cache=caches.setdefault(preset, {}))
     if controls:
         from tvti.bench import control_source
         for c in ("untrained-ours", "untrained-css", "imagenet"): results[c] = evaluate(control_source(c, seed), data, **ev)
@@ -100,10 +100,12 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     import matplotlib.pyplot as plt
     ds = load_dataset(data)
     obj = load_run(out / "runs" / "ours")
-    F = {s: extract_features(obj, ds, s, every=every) for s in ("train", "val", "test")}
+    F = {s: caches["ours"].get((s, every)) or extract_features(obj, ds, s, every=every) for s in ("train", "val", "test")}
     phi, mu, sd, _ = fit_regressor(F["train"]["features"], F["train"]["pose3d"], F["val"]["features"], F["val"]["pose3d"], steps=phi_steps, seed=seed)
     tests = ds.split("test")
-    pick = [(tests[(5 * k) % len(tests)], (k * 37) % frames) for k in range(4)]
+    subjects = sorted({s.subject for s in tests})                  # alternate the test subjects, so the swaps can show clothes
+    by = {u: [s for s in tests if s.subject == u] for u in subjects}
+    pick = [(by[u][(5 * k) % len(by[u])], (k * 37) % frames) for k, u in ((k, subjects[k % len(subjects)]) for k in range(4))]
     to = lambda x: torch.from_numpy(np.stack([np.asarray(a) for a in x])).permute(0, 3, 1, 2).float() / 255
     fr, bg = to([s.frames[t] for s, t in pick]), to([s.background_at(t) for s, t in pick])
     with torch.no_grad():
@@ -111,7 +113,7 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
         pred = phi((feats - mu) / sd).view(-1, 17, 3) * 1000
     fig = qualitative_figure(obj, fr, bg, pred, np.stack([s.pose3d[t] for s, t in pick]))
     fig.savefig(out / "qualitative.png", dpi=80); plt.close(fig)
-    fig = show_swaps(swap_grid(obj, fr, bg), fr); fig.savefig(out / "swaps.png", dpi=80); plt.close(fig)
+    fig = show_swaps(swap_grid(obj, fr, bg, crops=True), person_crops(obj, fr)); fig.savefig(out / "swaps.png", dpi=80); plt.close(fig)
     # Section 4.4.3 on the test subjects: k-means of I_ti and I_tv against subject, camera, action; pose from each code
     analysis = identity_analysis(F, ds, seed, steps=phi_steps)
     curve = pose_distance_vs_frame_distance(F["test"]["tv"], F["test"]["pose3d"], F["test"]["seq"], F["test"]["t"],

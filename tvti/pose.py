@@ -174,8 +174,10 @@ def _source_name(src) -> str:
     return src.v.name if hasattr(src, "v") else getattr(src, "name", type(src).__name__)
 
 def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int = PHI_STEPS, seed: int = 0,
-             progress: bool = False, every: int = 1) -> dict:
-    "Frozen features of `source` (a run folder, or an object with `run_model` and `code`) on dataset `data` -> pose errors per label fraction and regressor, and detection quality."
+             progress: bool = False, every: int = 1, cache: dict | None = None) -> dict:
+    """Frozen features of `source` (a run folder, or an object with `run_model` and `code`) on dataset `data` -> pose errors per label fraction and regressor, and detection quality.
+    `cache`: a dict that keeps the extracted features by (split, every) and reuses them, for a deterministic source
+    (ImageNet features) evaluated once per seed; only Φ's seed then differs."""
     seed_everything(seed)
     for frac in fractions:
         if not 0 < frac <= 1: raise TvtiError(f"--fractions: {frac} is not in (0, 1]")
@@ -197,7 +199,10 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
     for split in ("train", "test"):
         if not any(s.split == split for s in ds): raise TvtiError(f"{ds.root}: no {split!r} sequences; tvti-eval needs train and test splits")
     val_split = "val" if any(s.split == "val" for s in ds) else "train"
-    F = {sp: extract_features(obj, ds, sp, progress=progress, every=every) for sp in {"train", val_split, "test"}}
+    cache = {} if cache is None else cache
+    for sp in {"train", val_split, "test"}:
+        if (sp, every) not in cache: cache[sp, every] = extract_features(obj, ds, sp, progress=progress, every=every)
+    F = {sp: cache[sp, every] for sp in {"train", val_split, "test"}}
     res = {"run": str(source) if is_run else None, "data": str(data) if not isinstance(data, Dataset) else str(ds.root),
            "variant": _source_name(obj), "feature_dim": int(F["test"]["features"].shape[1]),
            "test_frames": int(len(F["test"]["features"])), "phi_steps": int(steps), "every": int(every), "fractions": {}}
