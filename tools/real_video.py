@@ -12,7 +12,7 @@ import torch
 
 def main(argv):
     if len(argv) not in (3, 4): sys.exit(__doc__)
-    from tvti.core import TvtiError
+    from tvti.core import TvtiError, os_error_message
     from tvti.data import load_dataset
     from tvti.pose import load_run
     from tvti.analysis import qualitative_figure
@@ -28,10 +28,11 @@ def main(argv):
         to = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).float() / 255
         frames, bgs = to([np.asarray(seq.frames[t]) for t in ts]), to([np.asarray(seq.background_at(t)) for t in ts])
         with torch.no_grad(): fig = qualitative_figure(obj, frames, bgs, size=1.8)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.partial.png")
+        fig.savefig(tmp, dpi=110); tmp.replace(out)
     except TvtiError as e: sys.exit(f"real_video: error: {e}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial.png")
-    fig.savefig(tmp, dpi=110); tmp.replace(out)
+    except OSError as e: sys.exit(f"real_video: error: {os_error_message(e)}")
     print(f"wrote {out}: frames {', '.join(map(str, ts))} of {seq.name}")
 
 if __name__ == "__main__":

@@ -79,14 +79,14 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     if not (data / "dataset.json").exists():
         synthesize(data, "h36m-like", seed=seed, size=(size, size), frames=frames, actions=list(actions), progress=progress)
     ev = dict(fractions=fractions, regressors=("mlp",), steps=phi_steps, seed=seed, every=every)
-    results, caches = {}, {}       # caches: the features each evaluation extracted, reused below for ours's figures
+    results, ours_features = {}, {}       # the features the evaluation of ours extracts, reused for its figures below
     for preset, n in (("ours", steps), ("css", css_steps or steps)):
         run = out / "runs" / preset
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             train(data, run, preset=preset, steps=n, seed=seed, resume=(run / "config.json").exists(), progress=progress,
                   **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": bf16}))
-            results[preset] = evaluate(run, data, **ev, cache=caches.setdefault(preset, {}))
+            results[preset] = evaluate(run, data, **ev, cache=ours_features if preset == "ours" else None)
     if controls:
         from tvti.bench import control_source
         for c in ("untrained-ours", "untrained-css", "imagenet"): results[c] = evaluate(control_source(c, seed), data, **ev)
@@ -100,12 +100,15 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     import matplotlib.pyplot as plt
     ds = load_dataset(data)
     obj = load_run(out / "runs" / "ours")
-    F = {s: caches["ours"].get((s, every)) or extract_features(obj, ds, s, every=every) for s in ("train", "val", "test")}
+    F = {s: ours_features.get((s, every)) or extract_features(obj, ds, s, every=every) for s in ("train", "val", "test")}
     phi, mu, sd, _ = fit_regressor(F["train"]["features"], F["train"]["pose3d"], F["val"]["features"], F["val"]["pose3d"], steps=phi_steps, seed=seed)
     tests = ds.split("test")
     subjects = sorted({s.subject for s in tests})                  # alternate the test subjects, so the swaps can show clothes
     by = {u: [s for s in tests if s.subject == u] for u in subjects}
-    pick = [(by[u][(5 * k) % len(by[u])], (k * 37) % frames) for k, u in ((k, subjects[k % len(subjects)]) for k in range(4))]
+    pick = []
+    for k in range(4):
+        seqs = by[subjects[k % len(subjects)]]
+        pick.append((seqs[(5 * k) % len(seqs)], (k * 37) % frames))
     to = lambda x: torch.from_numpy(np.stack([np.asarray(a) for a in x])).permute(0, 3, 1, 2).float() / 255
     fr, bg = to([s.frames[t] for s, t in pick]), to([s.background_at(t) for s, t in pick])
     with torch.no_grad():

@@ -176,8 +176,8 @@ def _source_name(src) -> str:
 def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int = PHI_STEPS, seed: int = 0,
              progress: bool = False, every: int = 1, cache: dict | None = None) -> dict:
     """Frozen features of `source` (a run folder, or an object with `run_model` and `code`) on dataset `data` -> pose errors per label fraction and regressor, and detection quality.
-    `cache`: a dict that keeps the extracted features by (split, every) and reuses them, for a deterministic source
-    (ImageNet features) evaluated once per seed; only Φ's seed then differs."""
+    `cache`: a dict that keeps the extracted features by (split, every) and reuses those already there, so that a
+    caller (the quickstart's figures) or a second evaluation of the same frozen source extracts nothing again."""
     seed_everything(seed)
     for frac in fractions:
         if not 0 < frac <= 1: raise TvtiError(f"--fractions: {frac} is not in (0, 1]")
