@@ -70,14 +70,18 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
              fractions=(1.0, 0.1, 0.02), phi_steps: int = PHI_STEPS, every: int = 4, controls: bool = True, bf16: bool | None = None,
              actions=("walking", "boxing", "squatting", "jumping_jacks"), progress: bool = True, command: str | None = None) -> dict:
     """Run the quickstart into folder `out`; returns the results. `every`: evaluate on every `every`-th frame;
-    `bf16` None: where the CPU has bf16 instructions. `run.json` records the command, date, machine, precision, time and peak memory."""
+    `bf16` None: where the CPU has bf16 instructions. `run.json` records the command, date, machine, precision, time (in all and by stage) and peak memory."""
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     seed_everything(seed)
     bf16 = bf16_supported("cpu") if bf16 is None else bf16
+    stages, peaks, clock = {}, {}, [t0]      # for run.json: wall seconds of each stage, and the peak memory at its end
+    def tick(name):
+        now = time.time(); stages[name] = round(now - clock[0], 1); peaks[name] = round(peak_rss_mb()); clock[0] = now
     data = out / "data"
     if not (data / "dataset.json").exists():
         synthesize(data, "h36m-like", seed=seed, size=(size, size), frames=frames, actions=list(actions), progress=progress)
+    tick("synthesise")
     ev = dict(fractions=fractions, regressors=("mlp",), steps=phi_steps, seed=seed, every=every)
     results, ours_features = {}, {}       # the features the evaluation of ours extracts, reused for its figures below
     for preset, n in (("ours", steps), ("css", css_steps or steps)):
@@ -86,10 +90,13 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
             warnings.simplefilter("ignore")
             train(data, run, preset=preset, steps=n, seed=seed, resume=(run / "config.json").exists(), progress=progress,
                   **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": bf16}))
+            tick(f"train {preset}")
             results[preset] = evaluate(run, data, **ev, cache=ours_features if preset == "ours" else None)
+            tick(f"evaluate {preset}")
     if controls:
         from tvti.bench import control_source
-        for c in ("untrained-ours", "untrained-css", "imagenet"): results[c] = evaluate(control_source(c, seed), data, **ev)
+        for c in ("untrained-ours", "untrained-css", "imagenet"):
+            results[c] = evaluate(control_source(c, seed), data, **ev); tick(f"evaluate {c}")
     levels = image_free_levels(data)
     results["image_free_levels"] = levels
     save_json(results, out / "results.json")
@@ -101,7 +108,8 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     ds = load_dataset(data)
     obj = load_run(out / "runs" / "ours")
     F = {s: ours_features.get((s, every)) or extract_features(obj, ds, s, every=every) for s in ("train", "val", "test")}
-    phi, mu, sd, _ = fit_regressor(F["train"]["features"], F["train"]["pose3d"], F["val"]["features"], F["val"]["pose3d"], steps=phi_steps, seed=seed)
+    phi, mu, sd = (ours_features.get(("phi", "mlp", "1", phi_steps, seed, every)) or      # Φ of the 100% row, when it was fitted
+                   fit_regressor(F["train"]["features"], F["train"]["pose3d"], F["val"]["features"], F["val"]["pose3d"], steps=phi_steps, seed=seed)[:3])
     tests = ds.split("test")
     subjects = sorted({s.subject for s in tests})                  # alternate the test subjects, so the swaps can show clothes
     by = {u: [s for s in tests if s.subject == u] for u in subjects}
@@ -117,6 +125,7 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     fig = qualitative_figure(obj, fr, bg, pred, np.stack([s.pose3d[t] for s, t in pick]))
     fig.savefig(out / "qualitative.png", dpi=80); plt.close(fig)
     fig = show_swaps(swap_grid(obj, fr, bg, crops=True), person_crops(obj, fr)); fig.savefig(out / "swaps.png", dpi=80); plt.close(fig)
+    tick("figures")
     # Section 4.4.3 on the test subjects: k-means of I_ti and I_tv against subject, camera, action; pose from each code
     analysis = identity_analysis(F, ds, seed, steps=phi_steps)
     curve = pose_distance_vs_frame_distance(F["test"]["tv"], F["test"]["pose3d"], F["test"]["seq"], F["test"]["t"],
@@ -126,13 +135,15 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
     ax.set_xlabel("frames apart"); ax.set_ylabel("cosine similarity of I_tv", color="b"); ax2.set_ylabel("pose distance (mm)", color="r")
     fig.tight_layout(); fig.savefig(out / "time.png", dpi=80); plt.close(fig)
     results["analysis"] = analysis
+    tick("identity analysis")
     save_json(results, out / "results.json")
     table += "\n\nIdentity (Section 4.4.3), `ours`, test subjects (k-means with as many clusters as labels; Φ as above):\n\n" + identity_table(analysis)
     (out / "results.md").write_text(table + "\n")
     seconds = time.time() - t0
     save_json(dict(command=command or f"run_demo({str(out)!r}, seed={seed}, size={size}, frames={frames}, steps={steps})",
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), seconds=round(seconds, 1),
-                   peak_rss_mb=round(peak_rss_mb()), machine=machine(), precision="bf16" if bf16 else "fp32"), out / "run.json")
+                   peak_rss_mb=round(peak_rss_mb()), machine=machine(), precision="bf16" if bf16 else "fp32", stages=stages,
+                   peak_rss_mb_by_stage=peaks), out / "run.json")
     return dict(results=results, table=table, seconds=seconds, out=str(out))
 
 @call_parse(pos=["out"])

@@ -177,7 +177,8 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
              progress: bool = False, every: int = 1, cache: dict | None = None) -> dict:
     """Frozen features of `source` (a run folder, or an object with `run_model` and `code`) on dataset `data` -> pose errors per label fraction and regressor, and detection quality.
     `cache`: a dict that keeps the extracted features by (split, every) and reuses those already there, so that a
-    caller (the quickstart's figures) or a second evaluation of the same frozen source extracts nothing again."""
+    caller (the quickstart's figures) or a second evaluation of the same frozen source extracts nothing again. It also
+    receives each fitted regressor as `cache["phi", kind, fraction, steps, seed, every] = (Φ, mean, std)`."""
     seed_everything(seed)
     for frac in fractions:
         if not 0 < frac <= 1: raise TvtiError(f"--fractions: {frac} is not in (0, 1]")
@@ -216,6 +217,7 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
         for kind in regressors:
             phi, mu, sd, val = fit_regressor(tr["features"][keep], tr["pose3d"][keep], F[val_split]["features"], F[val_split]["pose3d"],
                                              kind, steps=steps, seed=seed)
+            cache["phi", kind, f"{frac:g}", steps, seed, every] = (phi, mu, sd)
             with torch.no_grad(): pred = phi((F["test"]["features"] - mu) / sd).view(-1, 17, 3) * 1000
             gt = F["test"]["pose3d"]
             out[kind] = {"mpjpe": mpjpe(pred, gt).item(), "n_mpjpe": n_mpjpe(pred, gt).item(), "p_mpjpe": p_mpjpe(pred, gt).item(),
