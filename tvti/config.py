@@ -20,6 +20,7 @@ class ModelConfig:
     det_backbone: str = "small"        # "small" (CNN) or "resnet18"
     det_downsample: int = 2            # the detector sees the frame downsampled by this factor (paper: 4)
     det_width: int = 32                # channels of the small CNN's first layer
+    det_head: str = "linear"           # "linear" (paper: the box from pooled features) or "softargmax" (ours: the centre from a score map)
     scale_range: tuple = (0.15, 0.95)  # bounds of s_x, s_y: half the box side, in [-1, 1] image units (ours)
     scale_init: float = 0.5            # a centred box of half the frame at the start (ours)
     # crops and encoders

@@ -67,7 +67,7 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()}, Python {platform.python_version()}, torch {torch.__version__}"
 
 def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 240, steps: int = 600, css_steps: int | None = None,
-             fractions=(1.0, 0.1, 0.02), phi_steps: int = PHI_STEPS, every: int = 4, controls: bool = True, bf16: bool | None = None,
+             fractions=(1.0, 0.1, 0.02), phi_steps: int = PHI_STEPS, every: int = 4, controls: bool = True, imagenet: bool = False, bf16: bool | None = None,
              actions=("walking", "boxing", "squatting", "jumping_jacks"), progress: bool = True, command: str | None = None) -> dict:
     """Run the quickstart into folder `out`; returns the results. `every`: evaluate on every `every`-th frame;
     `bf16` None: where the CPU has bf16 instructions. `run.json` records the command, date, machine, precision, time (in all and by stage) and peak memory."""
@@ -95,7 +95,7 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
             tick(f"evaluate {preset}")
     if controls:
         from tvti.bench import control_source
-        for c in ("untrained-ours", "untrained-css", "imagenet"):
+        for c in ("untrained-ours", "untrained-css") + (("imagenet",) if imagenet else ()):
             results[c] = evaluate(control_source(c, seed), data, **ev); tick(f"evaluate {c}")
     levels = image_free_levels(data)
     results["image_free_levels"] = levels
@@ -155,7 +155,8 @@ def tvti_demo(
     phi_steps: int = PHI_STEPS,  # optimiser steps of each pose regressor (the same at every label fraction)
     size: int = 96,              # frame side of the synthetic data
     frames: int = 240,           # frames per synthetic video (at least 102: the sampler's d_max is 100 at 25 fps)
-    no_controls: store_true = False,  # skip the untrained and ImageNet controls
+    no_controls: store_true = False,  # skip the untrained controls (and ImageNet)
+    imagenet: store_true = False, # also evaluate frozen ImageNet features (EfficientNet-Lite0 at 224 px; about 3 min more)
     precision: str = "auto",     # auto (bf16 where the CPU has bf16 instructions, else fp32), bf16 or fp32
     quiet: store_true = False,   # no progress bars
 ):
@@ -163,7 +164,7 @@ def tvti_demo(
     if frames < 102: raise TvtiError(f"--frames must be at least 102 (tuples need frames 100 apart), got {frames}")
     use_bf16, line = choose_precision(precision)
     if not quiet: print(f"tvti-demo: precision {line}")
-    r = run_demo(out, seed=seed, steps=steps, phi_steps=phi_steps, size=size, frames=frames, controls=not no_controls, progress=not quiet, bf16=use_bf16,
+    r = run_demo(out, seed=seed, steps=steps, phi_steps=phi_steps, size=size, frames=frames, controls=not no_controls, imagenet=imagenet, progress=not quiet, bf16=use_bf16,
                  command=" ".join(["tvti-demo", *sys.argv[1:]]))
     print(r["table"])
     print(f"\ntvti-demo: results in {out}/results.md and results.json; figures {out}/qualitative.png, swaps.png, time.png and "

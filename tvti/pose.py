@@ -100,7 +100,7 @@ def load_run(run, which: str = "best") -> Objective:
     return obj.eval()
 
 @torch.no_grad()
-def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 64, progress: bool = False, every: int = 1) -> dict:
+def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 16, progress: bool = False, every: int = 1) -> dict:
     "Codes, boxes, mask IoU inputs and labels of every `every`-th frame of the sequences of `split`."
     seqs = [s for s in ds if s.split == split]
     if not seqs: raise TvtiError(f"{ds.root}: no sequences in split {split!r}")

@@ -10,10 +10,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 from .config import ModelConfig
+from .core import TvtiError
 
 # %% auto #0
 __all__ = ['box_theta', 'inverse_theta', 'crop', 'paste', 'box_to_pixels', 'pixels_to_box', 'small_cnn', 'resnet_trunk',
-           'Detector', 'box_prior']
+           'resnet_map', 'soft_argmax', 'Detector', 'box_prior']
 
 # %% ../nbs/06_stn.ipynb #0dc4419e
 def box_theta(box: torch.Tensor) -> torch.Tensor:
@@ -53,14 +54,19 @@ def pixels_to_box(xyxy: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return torch.stack([(right - left) / 2, (bottom - top) / 2, (right + left) / 2, (bottom + top) / 2], -1)
 
 # %% ../nbs/06_stn.ipynb #dcf8d664
-def small_cnn(width: int, layers: int = 4, in_ch: int = 3, grid: int = 4) -> nn.Sequential:
+def small_cnn(width: int, layers: int = 4, in_ch: int = 3, grid: int | None = 4) -> nn.Sequential:
     """A plain CNN: `layers` blocks of 3x3 stride-2 convolution, batch norm and ReLU, doubling the width, then
-    average pooling to a `grid` x `grid` map that is flattened, so that the features keep where things are."""
+    average pooling to a `grid` x `grid` map that is flattened, so that the features keep where things are.
+    `grid=None`: no pooling; one more 3x3 block at stride 1 widens the view and the net returns its feature map."""
     mods, c = [], in_ch
     for i in range(layers):
         o = width * 2 ** i
         mods += [nn.Conv2d(c, o, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
         c = o
+    if grid is None:
+        mods += [nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
+        net = nn.Sequential(*mods); net.out_channels = c
+        return net
     mods += [nn.AdaptiveAvgPool2d(grid), nn.Flatten()]
     net = nn.Sequential(*mods); net.out_features = c * grid * grid
     return net
@@ -72,26 +78,57 @@ def resnet_trunk(name: str) -> nn.Module:
     net.fc = nn.Identity()
     return net
 
+def resnet_map(name: str) -> nn.Module:
+    "A torchvision ResNet up to its last feature map (untrained); `out_channels` is that map's depth."
+    net = getattr(torchvision.models, name)(weights=None)
+    trunk = nn.Sequential(*list(net.children())[:-2]); trunk.out_channels = net.fc.in_features
+    return trunk
+
+def soft_argmax(logits: torch.Tensor) -> torch.Tensor:
+    """(B, h, w) scores -> (B, 2) the expected (x, y) under their spatial softmax, in [-1, 1] image units, where
+    the centres of the outermost cells map to -1 and 1."""
+    B, h, w = logits.shape
+    p = logits.flatten(1).softmax(1).view(B, h, w)
+    gx = torch.linspace(-1, 1, w, dtype=p.dtype, device=p.device) if w > 1 else p.new_zeros(1)
+    gy = torch.linspace(-1, 1, h, dtype=p.dtype, device=p.device) if h > 1 else p.new_zeros(1)
+    return torch.stack([(p.sum(1) * gx).sum(1), (p.sum(2) * gy).sum(1)], 1)
+
 class Detector(nn.Module):
-    "S: frame (B, 3, H, W) in [0, 1] -> box (B, 4) = (s_x, s_y, u_x, u_y), bounded, the box inside the frame."
+    """S: frame (B, 3, H, W) in [0, 1] -> box (B, 4) = (s_x, s_y, u_x, u_y), bounded, the box inside the frame.
+    `cfg.det_head`: "linear" (the paper's: a linear layer on the pooled features gives all four numbers) or
+    "softargmax" (ours: a 1x1 convolution scores every place of the last feature map and the centre is the
+    expected place under their softmax; the size comes from the globally pooled map)."""
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.backbone = small_cnn(cfg.det_width) if cfg.det_backbone == "small" else resnet_trunk(cfg.det_backbone)
-        self.head = nn.Linear(self.backbone.out_features, 4)
         lo, hi = cfg.scale_range
         p = (cfg.scale_init - lo) / (hi - lo)
-        nn.init.zeros_(self.head.weight)
-        with torch.no_grad(): self.head.bias.copy_(torch.tensor([math.log(p / (1 - p))] * 2 + [0.0, 0.0]))
+        if cfg.det_head == "softargmax":
+            self.backbone = small_cnn(cfg.det_width, layers=3, grid=None) if cfg.det_backbone == "small" else resnet_map(cfg.det_backbone)
+            self.where = nn.Conv2d(self.backbone.out_channels, 1, 1)
+            self.head = nn.Linear(self.backbone.out_channels, 2)
+            nn.init.zeros_(self.where.weight); nn.init.zeros_(self.where.bias)        # uniform scores: the centre
+            nn.init.zeros_(self.head.weight)
+            with torch.no_grad(): self.head.bias.fill_(math.log(p / (1 - p)))
+        elif cfg.det_head == "linear":
+            self.backbone = small_cnn(cfg.det_width) if cfg.det_backbone == "small" else resnet_trunk(cfg.det_backbone)
+            self.head = nn.Linear(self.backbone.out_features, 4)
+            nn.init.zeros_(self.head.weight)
+            with torch.no_grad(): self.head.bias.copy_(torch.tensor([math.log(p / (1 - p))] * 2 + [0.0, 0.0]))
+        else: raise TvtiError(f"det_head {cfg.det_head!r}: expected 'linear' or 'softargmax'")
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         x = frames
         if self.cfg.det_downsample > 1:
             x = F.interpolate(x, scale_factor=1 / self.cfg.det_downsample, mode="bilinear", antialias=True, align_corners=False)
         feat = self.backbone(x)
+        lo, hi = self.cfg.scale_range
         with torch.autocast(feat.device.type, enabled=False):          # the box in fp32 even under bf16 autocast:
-            raw = self.head(feat.float())                               # the tracking loss works on small differences of it
-            lo, hi = self.cfg.scale_range
+            feat = feat.float()                                         # the tracking loss works on small differences of it
+            if self.cfg.det_head == "softargmax":
+                s = lo + (hi - lo) * torch.sigmoid(self.head(feat.mean((2, 3))))
+                return torch.cat([s, (1 - s) * soft_argmax(self.where(feat)[:, 0])], 1)
+            raw = self.head(feat)
             s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
             return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame
 
