@@ -83,7 +83,7 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
         synthesize(data, "h36m-like", seed=seed, size=(size, size), frames=frames, actions=list(actions), progress=progress)
     tick("synthesise")
     ev = dict(fractions=fractions, regressors=("mlp",), steps=phi_steps, seed=seed, every=every)
-    results, ours_features = {}, {}       # the features the evaluation of ours extracts, reused for its figures below
+    results, ours_features = {}, {}       # the features and Φs the evaluation of ours makes, reused for its figures below
     for preset, n in (("ours", steps), ("css", css_steps or steps)):
         run = out / "runs" / preset
         with warnings.catch_warnings():

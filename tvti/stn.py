@@ -79,9 +79,9 @@ def resnet_trunk(name: str) -> nn.Module:
     return net
 
 def resnet_map(name: str) -> nn.Module:
-    "A torchvision ResNet up to its last feature map (untrained); `out_channels` is that map's depth."
-    net = getattr(torchvision.models, name)(weights=None)
-    trunk = nn.Sequential(*list(net.children())[:-2]); trunk.out_channels = net.fc.in_features
+    "`resnet_trunk` without its global pooling: the last feature map; `out_channels` is its depth."
+    net = resnet_trunk(name)
+    trunk = nn.Sequential(*list(net.children())[:-2]); trunk.out_channels = net.out_features
     return trunk
 
 def soft_argmax(logits: torch.Tensor) -> torch.Tensor:
