@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, field, fields, replace
 from .core import TvtiError
 
 # %% auto #0
-__all__ = ['TINY', 'PAPER', 'CONFIGS', 'ModelConfig', 'get_config']
+__all__ = ['LEGACY', 'TINY', 'PAPER', 'CONFIGS', 'ModelConfig', 'get_config']
 
 # %% ../nbs/05_config.ipynb #41357370
 @dataclass
@@ -20,7 +20,7 @@ class ModelConfig:
     det_backbone: str = "small"        # "small" (CNN) or "resnet18"
     det_downsample: int = 2            # the detector sees the frame downsampled by this factor (paper: 4)
     det_width: int = 32                # channels of the small CNN's first layer
-    det_head: str = "linear"           # "linear" (paper: the box from pooled features) or "softargmax" (ours: the centre from a score map)
+    det_head: str = "softargmax"       # "softargmax" (ours: the centre from a score map) or "linear" (paper: the box from pooled features)
     scale_range: tuple = (0.15, 0.95)  # bounds of s_x, s_y: half the box side, in [-1, 1] image units (ours)
     scale_init: float = 0.5            # a centred box of half the frame at the start (ours)
     # crops and encoders
@@ -46,8 +46,9 @@ class ModelConfig:
     temperature: float = 0.1           # InfoNCE temperature, Eq. 3 (ours)
     margin: float = 1.0                # triplet margin beta, Eq. 4 (ours)
     order_tau: float = 0.01            # order-loss threshold tau, Eq. 10, in [-1, 1] image units per step (ours)
-    prior_size: tuple = (0.3, 0.6)     # box prior: batch-mean box width and height as fractions of the frame (supp. S.1; per axis, ours)
+    prior_size: tuple = (0.22, 0.5)    # box prior: batch-mean box width and height as fractions of the frame (supp. S.1; per axis, ours)
     prior_centre: tuple | None = (0.0, 0.0)   # box prior on the batch-mean centre (H36M); None to switch off
+    prior_slack: float = 0.2           # the centre prior costs nothing this close to prior_centre (06_stn; ours, the paper: 0)
     prior_weight: float = 10.0         # weight of the box prior (ours; at 1 the box outgrew it, see above)
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
     fg_weight: float = 1.0             # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg)
@@ -58,16 +59,20 @@ class ModelConfig:
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
+        "From `to_dict`'s output; a field missing from an older run's config.json takes the value older code used (`LEGACY`)."
         known = {f.name for f in fields(cls)}
         bad = sorted(set(d) - known)
         if bad: raise TvtiError(f"config: unknown field(s) {', '.join(bad)}")
-        d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        d = LEGACY | {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         return cls(**d)
+
+# fields added after runs had been saved without them, with the value those runs were trained with
+LEGACY = {"det_head": "linear", "prior_slack": 0.0}
 
 TINY = ModelConfig()
 PAPER = ModelConfig(name="paper", det_backbone="resnet18", det_downsample=4, crop=128, enc_backbone="resnet50",
                     tv_dim=600, ti_dim=129, dec_base=16, dec_maps=128, dec_channels=(128, 64, 32), dec_dropout=0.1,
-                    head_width=1024)
+                    head_width=1024, det_head="linear", prior_size=(0.3, 0.6), prior_slack=0.0)   # the paper's head and prior
 CONFIGS = {"tiny": TINY, "paper": PAPER}
 
 def get_config(name: str = "tiny", **overrides) -> ModelConfig:

@@ -132,10 +132,13 @@ class Detector(nn.Module):
             s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
             return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame
 
-def box_prior(box: torch.Tensor, size=0.5, centre=(0.0, 0.0)) -> torch.Tensor:
+def box_prior(box: torch.Tensor, size=0.5, centre=(0.0, 0.0), slack: float = 0.0) -> torch.Tensor:
     """Supplement S.1's prior on the *batch average* box: its sides (2 s, as fractions of the frame's sides: s itself)
     near `size` (one number, or (width, height)) and, unless `centre` is None, its centre near `centre`.
-    A squared error, i.e. a Gaussian log-prior."""
+    A squared error, i.e. a Gaussian log-prior; on the centre it starts only `slack` away from `centre` (per axis,
+    in [-1, 1] image units; ours, see above), so that ordinary batches cost nothing."""
     loss = ((box[:, :2].mean(0) - torch.as_tensor(size, dtype=box.dtype)) ** 2).sum()
-    if centre is not None: loss = loss + ((box[:, 2:].mean(0) - torch.as_tensor(centre, dtype=box.dtype)) ** 2).sum()
+    if centre is not None:
+        off = (box[:, 2:].mean(0) - torch.as_tensor(centre, dtype=box.dtype)).abs()      # (2,)
+        loss = loss + ((off - slack).clamp_min(0) ** 2).sum()
     return loss

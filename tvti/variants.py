@@ -164,7 +164,7 @@ class Objective(nn.Module):
             terms["guard"] = c.mask_guard_weight * mask_guard(out["M_crop"], c.min_mask)
             if v.fg_prior: terms["fg"] = c.fg_weight * foreground_prior(out["M"], batch["frames"], batch["backgrounds"], c.fg_tau)
         if v.stn and v.box_prior:
-            terms["prior"] = c.prior_weight * box_prior(out["box"], c.prior_size, c.prior_centre)
+            terms["prior"] = c.prior_weight * box_prior(out["box"], c.prior_size, c.prior_centre, c.prior_slack)
         if phase == "track":
             with torch.autocast(out["box"].device.type, enabled=False):     # small differences of box centres: fp32 under bf16
                 terms["track"] = c.gamma * tracking_loss(out["box"].float().view(4, -1, 4).transpose(0, 1), c.order_tau)
