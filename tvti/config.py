@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, field, fields, replace
 from .core import TvtiError
 
 # %% auto #0
-__all__ = ['LEGACY', 'TINY', 'PAPER', 'CONFIGS', 'ModelConfig', 'get_config']
+__all__ = ['LEGACY', 'TINY', 'PAPER', 'CONFIGS', 'NON_NEGATIVE', 'ModelConfig', 'get_config']
 
 # %% ../nbs/05_config.ipynb #41357370
 @dataclass
@@ -47,7 +47,7 @@ class ModelConfig:
     margin: float = 1.0                # triplet margin beta, Eq. 4 (ours)
     order_tau: float = 0.01            # order-loss threshold tau, Eq. 10, in [-1, 1] image units per step (ours)
     prior_size: tuple = (0.22, 0.5)    # box prior: batch-mean box width and height as fractions of the frame (supp. S.1; per axis, ours)
-    prior_centre: tuple | None = (0.0, 0.0)   # box prior on the batch-mean centre (H36M); None to switch off
+    prior_centre: tuple | None = (0.0, 0.0)   # box prior on the batch-mean centre (H36M); None (--set prior_centre=null) to switch off
     prior_slack: float = 0.2           # the centre prior costs nothing this close to prior_centre (06_stn; ours, the paper: 0)
     prior_weight: float = 10.0         # weight of the box prior (ours; at 1 the box outgrew it, see above)
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
@@ -101,4 +101,8 @@ def _checked(key: str, x, default):
     else:
         ok = isinstance(x, str); want = "a string"
     if not ok: raise TvtiError(f"--set {key}={x!r}: expected {want}")
+    if key in NON_NEGATIVE and x < 0: raise TvtiError(f"--set {key}={x!r}: expected a number >= 0")
     return x
+
+# weights and the slack: a negative value would silently turn a term around
+NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight"}
