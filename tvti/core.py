@@ -4,13 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #39d7cec2
 from __future__ import annotations
-import os, sys, json, mmap, random, functools, tempfile, contextlib
+import os, re, sys, json, mmap, random, functools, tempfile, contextlib
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'current_umask', 'atomic_write', 'save_json', 'load_json',
-           'seed_everything', 'bf16_supported', 'choose_precision', 'release_pages', 'shared_data_dir']
+           'seed_everything', 'bf16_supported', 'choose_precision', 'release_pages', 'resident_file_mb',
+           'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
@@ -118,6 +119,19 @@ def release_pages(a):
     m = getattr(a, "_mmap", None)
     if m is not None and hasattr(mmap, "MADV_DONTNEED"):
         with contextlib.suppress(OSError, ValueError): m.madvise(mmap.MADV_DONTNEED)
+
+def resident_file_mb(folder) -> float | None:
+    "MiB of this process's resident memory that maps files under `folder`, as the kernel counts it (Linux; else None)."
+    root, total, inside = str(Path(folder).resolve()) + os.sep, 0, False
+    try:
+        with open("/proc/self/smaps") as f: lines = f.read().splitlines()
+    except OSError: return None
+    for l in lines:
+        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", l):        # a mapping's header: address range, permissions, offset, device, inode, path
+            head = l.split(maxsplit=5)
+            inside = len(head) == 6 and head[5].startswith(root)
+        elif inside and l.startswith("Rss:"): total += int(l.split()[1])         # "Rss:  123 kB"
+    return total / 1024
 
 # %% ../nbs/00_core.ipynb #5748627e
 def shared_data_dir() -> Path | None:

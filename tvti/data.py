@@ -8,7 +8,7 @@ import json, os, re, shutil, struct, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import TvtiError, save_json, load_json, current_umask
+from .core import TvtiError, save_json, load_json, current_umask, release_pages
 
 # %% auto #0
 __all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'NpyAppender', 'make_meta', 'Sequence',
@@ -150,6 +150,9 @@ class Sequence:
     def background_at(self, t: int) -> np.ndarray:
         "The background behind frame `t`, for a static and a moving camera alike."
         return self.background if self.background.ndim == 3 else self.background[t]
+    def release(self):
+        "Drop the pages of this sequence's memory-mapped arrays from the process's resident memory (`release_pages`); they stay readable."
+        for k in ("frames", "background", *_OPTIONAL): release_pages(getattr(self, k))
     def __repr__(self):
         labels = [k for k in _OPTIONAL if getattr(self, k) is not None]
         return f"Sequence({self.name!r}, split={self.split!r}, subject={self.subject!r}, T={len(self)}, {self.height}x{self.width}, labels={labels})"

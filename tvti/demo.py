@@ -66,7 +66,7 @@ def machine() -> str:
     except (ValueError, OSError, AttributeError): mem = ""
     return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()}, Python {platform.python_version()}, torch {torch.__version__}"
 
-def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 240, steps: int = 600, css_steps: int | None = None,
+def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 240, steps: int = 1000, css_steps: int | None = None,
              fractions=(1.0, 0.1, 0.02), phi_steps: int = PHI_STEPS, every: int = 4, controls: bool = True, imagenet: bool = False, bf16: bool | None = None,
              actions=("walking", "boxing", "squatting", "jumping_jacks"), progress: bool = True, command: str | None = None) -> dict:
     """Run the quickstart into folder `out`; returns the results. `every`: evaluate on every `every`-th frame;
@@ -151,7 +151,7 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
 def tvti_demo(
     out: str = "tvti-demo-out",  # folder for the data, the two runs, the results and the figures (positional, optional)
     seed: int = 0,               # random seed
-    steps: int = 600,            # training steps of each model
+    steps: int = 1000,           # training steps of each model
     phi_steps: int = PHI_STEPS,  # optimiser steps of each pose regressor (the same at every label fraction)
     size: int = 96,              # frame side of the synthetic data
     frames: int = 240,           # frames per synthetic video (at least 102: the sampler's d_max is 100 at 25 fps)

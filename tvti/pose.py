@@ -108,6 +108,7 @@ def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 16, p
     feats, tvs, tis, boxes, mask_iou, box_iou = [], [], [], [], [], []
     for k in tqdm(range(0, len(items), batch), desc=f"features ({split})", disable=not progress, leave=False):
         chunk = items[k:k + batch]
+        for i in range(items[k - batch][0] if k else 0, chunk[0][0]): seqs[i].release()   # finished sequences leave the resident memory
         f = torch.from_numpy(np.stack([np.asarray(seqs[i].frames[t]) for i, t in chunk])).permute(0, 3, 1, 2).float() / 255
         b = torch.from_numpy(np.stack([np.asarray(seqs[i].background_at(t)) for i, t in chunk])).permute(0, 3, 1, 2).float() / 255
         out = obj.run_model(dict(frames=f, backgrounds=b, seq=torch.tensor([i for i, _ in chunk])), None, jitter=False)
@@ -127,6 +128,7 @@ def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 16, p
     if box_iou: res["box_iou"] = torch.cat(box_iou)
     if mask_iou: res["mask_iou"] = torch.cat(mask_iou)
     if seqs[0].pose3d is not None: res["pose3d"] = torch.from_numpy(np.stack([seqs[i].pose3d[t] for i, t in items])).float()
+    for s in seqs: s.release()      # the labels read just above included
     return res
 
 def box_iou_xyxy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
