@@ -33,6 +33,9 @@ def test_eval_writes_json(trained, tmp_path):
     assert res["phi_steps"] == 10 and res["variant"] == "ours"
     assert all(np.isfinite(m["val_mpjpe"]) for f in res["fractions"].values() for m in f.values())
     assert 0 <= res["box_iou"] <= 1 and 0 <= res["mask_iou"] <= 1
+    # in every frame IoU = I / union is at most I / predicted (precision) and I / true (recall), so also on average
+    assert res["mask_iou"] <= min(res["mask_precision"], res["mask_recall"]) + 1e-9
+    assert f"mask IoU {res['mask_iou']:.3f} (precision {res['mask_precision']:.3f}, recall {res['mask_recall']:.3f})" in r.stdout
     assert "N-MPJPE" in r.stdout
 
 

@@ -8,9 +8,9 @@ import torch
 import torch.nn as nn
 
 # %% auto #0
-__all__ = ['REGRESSORS', 'PHI_STEPS', 'root_relative', 'mpjpe', 'n_mpjpe', 'procrustes_align', 'p_mpjpe', 'pct_mse_2d', 'MLP2048',
-           'load_run', 'extract_features', 'box_iou_xyxy', 'fit_regressor', 'evaluate', 'tvti_eval',
-           'image_free_levels']
+__all__ = ['REGRESSORS', 'MASK_KEYS', 'PHI_STEPS', 'root_relative', 'mpjpe', 'n_mpjpe', 'procrustes_align', 'p_mpjpe',
+           'pct_mse_2d', 'MLP2048', 'load_run', 'extract_features', 'mask_scores', 'box_iou_xyxy', 'fit_regressor',
+           'evaluate', 'tvti_eval', 'image_free_levels', 'BackgroundSubtraction']
 
 # %% ../nbs/13_pose.ipynb #ac8544ff
 def root_relative(p: torch.Tensor, root: int = 0) -> torch.Tensor:
@@ -78,7 +78,7 @@ from .core import TvtiError, cli_errors, load_json, save_json, seed_everything
 from .config import ModelConfig
 from .data import load_dataset, Dataset
 from .variants import Variant, Objective
-from .stn import box_to_pixels
+from .stn import box_to_pixels, pixels_to_box
 from .train import load_checkpoint
 
 def load_run(run, which: str = "best") -> Objective:
@@ -105,7 +105,7 @@ def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 16, p
     seqs = [s for s in ds if s.split == split]
     if not seqs: raise TvtiError(f"{ds.root}: no sequences in split {split!r}")
     items = [(i, t) for i, s in enumerate(seqs) for t in range(0, len(s), every)]
-    feats, tvs, tis, boxes, mask_iou, box_iou = [], [], [], [], [], []
+    feats, tvs, tis, boxes, masks, box_iou = [], [], [], [], [], []
     for k in tqdm(range(0, len(items), batch), desc=f"features ({split})", disable=not progress, leave=False):
         chunk = items[k:k + batch]
         for i in range(items[k - batch][0] if k else 0, chunk[0][0]): seqs[i].release()   # finished sequences leave the resident memory
@@ -121,15 +121,24 @@ def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 16, p
             box_iou.append(box_iou_xyxy(px, gt))
         if "M" in out and seqs[0].mask is not None:
             gm = torch.from_numpy(np.stack([np.asarray(seqs[i].mask[t]) for i, t in chunk])).bool()
-            pm = out["M"][:, 0] > 0.5
-            mask_iou.append((pm & gm).sum((1, 2)).float() / (pm | gm).sum((1, 2)).clamp_min(1).float())
+            masks.append(mask_scores(out["M"][:, 0] > 0.5, gm))
     res = dict(features=torch.cat(feats), tv=torch.cat(tvs), ti=torch.cat(tis), boxes=torch.cat(boxes), seq=np.array([i for i, _ in items]), t=np.array([t for _, t in items]),
                names=[s.name for s in seqs], subjects=np.array([seqs[i].subject for i, _ in items]))
     if box_iou: res["box_iou"] = torch.cat(box_iou)
-    if mask_iou: res["mask_iou"] = torch.cat(mask_iou)
+    for key in MASK_KEYS:
+        if masks: res[key] = torch.cat([m[key] for m in masks])
     if seqs[0].pose3d is not None: res["pose3d"] = torch.from_numpy(np.stack([seqs[i].pose3d[t] for i, t in items])).float()
     for s in seqs: s.release()      # the labels read just above included
     return res
+
+MASK_KEYS = ("mask_iou", "mask_precision", "mask_recall")
+
+def mask_scores(pm: torch.Tensor, gm: torch.Tensor) -> dict:
+    """Per-frame IoU, precision and recall of predicted masks `pm` against true masks `gm`, both boolean (N, H, W).
+    An empty predicted mask has precision 0, an empty true mask recall 0."""
+    inter = (pm & gm).sum((1, 2)).float()
+    count = lambda m: m.sum((1, 2)).clamp_min(1).float()
+    return dict(mask_iou=inter / count(pm | gm), mask_precision=inter / count(pm), mask_recall=inter / count(gm))
 
 def box_iou_xyxy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     "IoU of pixel boxes (x0, y0, x1, y1) with inclusive pixel edges, i.e. covering x0-0.5 .. x1+0.5."
@@ -209,7 +218,7 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
     res = {"run": str(source) if is_run else None, "data": str(data) if not isinstance(data, Dataset) else str(ds.root),
            "variant": _source_name(obj), "feature_dim": int(F["test"]["features"].shape[1]),
            "test_frames": int(len(F["test"]["features"])), "phi_steps": int(steps), "every": int(every), "fractions": {}}
-    for key in ("box_iou", "mask_iou"):
+    for key in ("box_iou", *MASK_KEYS):
         if key in F["test"]: res[key] = float(F["test"][key].mean())
     tr = F["train"]
     for frac in fractions:
@@ -247,7 +256,8 @@ def tvti_eval(
     res = evaluate(run, data, fr, [r.strip() for r in regressors.split(",")], steps=steps, seed=seed, progress=not quiet, every=every)
     if json: save_json(res, json)
     print(f"tvti-eval {res['variant']} on {data} ({res['test_frames']} test frames; Φ {res['phi_steps']} steps)" +
-          (f"; box IoU {res['box_iou']:.3f}" if "box_iou" in res else "") + (f"; mask IoU {res['mask_iou']:.3f}" if "mask_iou" in res else ""))
+          (f"; box IoU {res['box_iou']:.3f}" if "box_iou" in res else "") + (f"; mask IoU {res['mask_iou']:.3f} (precision {res['mask_precision']:.3f}, recall {res['mask_recall']:.3f})"
+             if "mask_iou" in res else ""))
     print(f"{'fraction':>9} {'regressor':>9} {'MPJPE':>8} {'N-MPJPE':>8} {'P-MPJPE':>8} {'frames':>7}")
     for f, d in res["fractions"].items():
         for k, m in d.items(): print(f"{f:>9} {k:>9} {m['mpjpe']:8.1f} {m['n_mpjpe']:8.1f} {m['p_mpjpe']:8.1f} {m['train_frames']:7d}")
@@ -274,3 +284,20 @@ def image_free_levels(ds, split: str = "test") -> dict:
         pred = torch.cat([f(s).expand(len(s.pose3d), -1, -1) for s in te])
         res[name] = {"mpjpe": mpjpe(pred, gt).item(), "n_mpjpe": n_mpjpe(pred, gt).item(), "p_mpjpe": p_mpjpe(pred, gt).item()}
     return res
+
+# %% ../nbs/13_pose.ipynb #11920a39
+class BackgroundSubtraction:
+    "A control that learns nothing: mask |frame - background| > `tau` in some channel, its bounding box, and the mask pooled to `grid` x `grid` as the code."
+    name = "background-subtraction"
+    def __init__(self, tau: float = 0.1, grid: int = 8): self.tau, self.grid = tau, grid
+    def run_model(self, batch, rng=None, jitter=False) -> dict:
+        f, b = batch["frames"], batch["backgrounds"]                              # (B, 3, H, W) in [0, 1]
+        M = ((f - b).abs().amax(1, keepdim=True) > self.tau).float()              # (B, 1, H, W)
+        H, W = f.shape[-2:]
+        px = []
+        for m in M[:, 0].bool():
+            ys, xs = m.any(1).nonzero()[:, 0], m.any(0).nonzero()[:, 0]
+            px.append([xs.min(), ys.min(), xs.max(), ys.max()] if len(xs) else [0, 0, W - 1, H - 1])
+        code = torch.nn.functional.adaptive_avg_pool2d(M, self.grid).flatten(1)   # (B, grid * grid)
+        return dict(box=pixels_to_box(torch.tensor(px, dtype=torch.float32), H, W), M=M, I_tv=code, I_ti=code[:, :0])
+    def code(self, out): return out["I_tv"]
