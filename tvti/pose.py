@@ -79,6 +79,7 @@ from .config import ModelConfig
 from .data import load_dataset, Dataset
 from .variants import Variant, Objective
 from .stn import box_to_pixels, pixels_to_box
+from .losses import foreground_map
 from .train import load_checkpoint
 
 def load_run(run, which: str = "best") -> Objective:
@@ -125,8 +126,7 @@ def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 16, p
     res = dict(features=torch.cat(feats), tv=torch.cat(tvs), ti=torch.cat(tis), boxes=torch.cat(boxes), seq=np.array([i for i, _ in items]), t=np.array([t for _, t in items]),
                names=[s.name for s in seqs], subjects=np.array([seqs[i].subject for i, _ in items]))
     if box_iou: res["box_iou"] = torch.cat(box_iou)
-    for key in MASK_KEYS:
-        if masks: res[key] = torch.cat([m[key] for m in masks])
+    if masks: res |= {key: torch.cat([m[key] for m in masks]) for key in MASK_KEYS}
     if seqs[0].pose3d is not None: res["pose3d"] = torch.from_numpy(np.stack([seqs[i].pose3d[t] for i, t in items])).float()
     for s in seqs: s.release()      # the labels read just above included
     return res
@@ -289,10 +289,13 @@ def image_free_levels(ds, split: str = "test") -> dict:
 class BackgroundSubtraction:
     "A control that learns nothing: mask |frame - background| > `tau` in some channel, its bounding box, and the mask pooled to `grid` x `grid` as the code."
     name = "background-subtraction"
-    def __init__(self, tau: float = 0.1, grid: int = 8): self.tau, self.grid = tau, grid
+    def __init__(self, tau: float = 0.1, grid: int = 8):
+        if not 0 <= tau < 1: raise TvtiError(f"BackgroundSubtraction: tau {tau} is not in [0, 1) (a colour difference of frames in [0, 1])")
+        if int(grid) != grid or grid < 1: raise TvtiError(f"BackgroundSubtraction: grid {grid} is not a whole number of at least 1")
+        self.tau, self.grid = tau, int(grid)
     def run_model(self, batch, rng=None, jitter=False) -> dict:
         f, b = batch["frames"], batch["backgrounds"]                              # (B, 3, H, W) in [0, 1]
-        M = ((f - b).abs().amax(1, keepdim=True) > self.tau).float()              # (B, 1, H, W)
+        M = (foreground_map(f, b, self.tau) > 0.5).float()                        # (B, 1, H, W): |f - b| > tau in some channel
         H, W = f.shape[-2:]
         px = []
         for m in M[:, 0].bool():
