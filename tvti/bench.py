@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision
 from .synth import synthesize
 from .train import train
-from .pose import evaluate, image_free_levels, PHI_STEPS
+from .pose import evaluate, image_free_levels, PHI_STEPS, BackgroundSubtraction, MASK_KEYS
 from .config import get_config
 from .variants import VARIANTS, Objective, get_variant
 
@@ -30,7 +30,7 @@ H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split
 DIVE_MODELS = ["ours-dive", "ours-dive-notrack"]
 # controls: (the variant whose architecture is kept, with its random initial weights; the data set). "imagenet": frozen
 # ImageNet features (Section 4.4, Fig. 8), no variant
-CONTROLS = {"untrained-ours": ("ours", "h36m"), "untrained-css": ("css", "h36m"), "imagenet": (None, "h36m"),
+CONTROLS = {"untrained-ours": ("ours", "h36m"), "untrained-css": ("css", "h36m"), "imagenet": (None, "h36m"), "background-subtraction": (None, "h36m"),
             "untrained-ours-dive": ("ours-dive", "dive")}
 # the control each model is read against: the untrained network of its own architecture family
 CONTROL_OF = {**{m: "untrained-ours" for m in H36M_MODELS if VARIANTS[m].stn}, **{m: "untrained-css" for m in H36M_MODELS if not VARIANTS[m].stn},
@@ -59,7 +59,7 @@ class BenchPlan:
 PLANS = {"full": BenchPlan(), "quick": BenchPlan(seeds=(0,), steps=200, frames=160, dive_videos=10, fractions=(1.0, 0.1))}
 
 # %% ../nbs/15_bench.ipynb #2658d30f
-FIELDS = ["model", "seed", "fraction", "train_frames", "mpjpe", "n_mpjpe", "p_mpjpe", "box_iou", "mask_iou", "train_seconds"]
+FIELDS = ["model", "seed", "fraction", "train_frames", "mpjpe", "n_mpjpe", "p_mpjpe", "box_iou", "mask_iou", "mask_precision", "mask_recall", "train_seconds"]
 
 def _train_args(model: str) -> tuple[str, dict]:
     "The preset and extra options behind a benchmark model name."
@@ -74,6 +74,7 @@ def data_kind(model: str) -> str:
 def control_source(name: str, seed: int = 0, config: str = "tiny"):
     "The feature source of control `name`: a network of a variant's architecture with the random weights of `seed`, or ImageNet features."
     if name not in CONTROLS: raise TvtiError(f"control {name!r}: expected one of {', '.join(CONTROLS)}")
+    if name == "background-subtraction": return BackgroundSubtraction()
     if CONTROLS[name][0] is None:
         from tvti.imagenet import ImageNetFeatures
         return ImageNetFeatures()
@@ -103,7 +104,7 @@ def bench_one(model: str, seed: int, data, out, plan: BenchPlan) -> list[dict]:
     r = evaluate(source, data, plan.fractions, ("mlp",), steps=plan.phi_steps, seed=seed, every=plan.every)
     rows = [dict(model=model, seed=seed, fraction=float(f), train_frames=d["mlp"]["train_frames"], mpjpe=d["mlp"]["mpjpe"],
                  n_mpjpe=d["mlp"]["n_mpjpe"], p_mpjpe=d["mlp"]["p_mpjpe"], box_iou=r.get("box_iou", float("nan")),
-                 mask_iou=r.get("mask_iou", float("nan")), train_seconds=round(secs, 1)) for f, d in r["fractions"].items()]
+                 **{k: r.get(k, float("nan")) for k in MASK_KEYS}, train_seconds=round(secs, 1)) for f, d in r["fractions"].items()]
     save_json({"rows": rows}, done)
     return rows
 
@@ -130,8 +131,10 @@ def summarise(rows):
     "DataFrame: mean and std over seeds of each metric, per model and fraction."
     import pandas as pd
     df = pd.DataFrame(rows)
+    for k in ("box_iou", *MASK_KEYS):   # rows written before masks were scored by precision and recall have none
+        if k not in df: df[k] = float("nan")
     g = df.groupby(["model", "fraction"], sort=False)
-    res = g[["mpjpe", "n_mpjpe", "p_mpjpe", "box_iou", "mask_iou"]].agg(["mean", "std"])
+    res = g[["mpjpe", "n_mpjpe", "p_mpjpe", "box_iou", *MASK_KEYS]].agg(["mean", "std"])
     res[("seeds", "n")] = g.size()
     return res
 
@@ -143,6 +146,7 @@ LEVEL_NAMES = {"global": "mean training pose", "per_action": "mean pose of the a
 def _describe(m: str) -> list[str]:
     "The decodes? / STN? / contrastive / split? cells of a model or control."
     if m == "imagenet": return ["-", "-", "ImageNet labels (supervised)", "-"]
+    if m == "background-subtraction": return ["no", "no", "none: no network", "-"]
     v = VARIANTS[CONTROLS[m][0] if m in CONTROLS else _train_args(m)[0]]
     return ["yes" if v.decoder else "no", "yes" if v.stn else "no", "none: untrained" if m in CONTROLS else (v.contrastive or "none").upper(),
             "yes" if v.split else "no"]
@@ -154,22 +158,22 @@ def results_markdown(rows, metric: str = "n_mpjpe", levels: dict | None = None) 
     fr = sorted({r["fraction"] for r in rows}, reverse=True)
     frames = {f: next(r["train_frames"] for r in rows if r["fraction"] == f and data_kind(r["model"]) == "h36m") for f in fr
               if any(r["fraction"] == f and data_kind(r["model"]) == "h36m" for r in rows)}
-    head = "| model | decodes? | STN? | contrastive | split? | " + " | ".join(f"{f * 100:g}%" + (f" ({frames[f]})" if f in frames else "") for f in fr) + " | box IoU | mask IoU | paper, all labels |"
-    lines = [head, "|" + "---|" * (8 + len(fr))]
+    head = "| model | decodes? | STN? | contrastive | split? | " + " | ".join(f"{f * 100:g}%" + (f" ({frames[f]})" if f in frames else "") for f in fr) + " | box IoU | mask IoU | mask precision | mask recall | paper, all labels |"
+    lines = [head, "|" + "---|" * (10 + len(fr))]
     present = list(dict.fromkeys(r["model"] for r in rows))
     order = [m for m in present if m not in CONTROLS] + [m for m in CONTROLS if m in present]
     for m in order:
         cells = [_pm(s.loc[(m, f), (metric, "mean")], s.loc[(m, f), (metric, "std")]) if (m, f) in s.index else "-" for f in fr]
         f0 = fr[0]
-        iou = [f"{s.loc[(m, f0), (k, 'mean')]:.2f}" if np.isfinite(s.loc[(m, f0), (k, "mean")]) else "-" for k in ("box_iou", "mask_iou")]
+        det = [f"{s.loc[(m, f0), (k, 'mean')]:.2f}" if np.isfinite(s.loc[(m, f0), (k, "mean")]) else "-" for k in ("box_iou", *MASK_KEYS)]
         paper = f"{PAPER_NMPJPE[m]:.2f}" if m in PAPER_NMPJPE else "-"
         name = f"**{m}** (control)" if m in CONTROLS else m
-        lines.append(f"| {name} | " + " | ".join(_describe(m)) + " | " + " | ".join(cells) + f" | {iou[0]} | {iou[1]} | {paper} |")
+        lines.append(f"| {name} | " + " | ".join(_describe(m)) + " | " + " | ".join(cells + det) + f" | {paper} |")
     for kind, lv in (levels or {}).items():
         for key, label in LEVEL_NAMES.items():
             if key in lv:
                 lines.append(f"| *{label}* ({'h36m-like' if kind == 'h36m' else 'dive'}) | no image | - | - | - | " +
-                             " | ".join(f"{lv[key][metric]:.1f}" for _ in fr) + " | - | - | - |")
+                             " | ".join(f"{lv[key][metric]:.1f}" for _ in fr) + " | - | - | - | - | - |")
     return "\n".join(lines)
 
 def ratios(rows, fraction: float = 1.0, metric: str = "n_mpjpe") -> list[dict]:
@@ -256,7 +260,7 @@ def run_bench(out="tvti-bench-out", quick: bool = False, seeds=None, models=None
     bad = [m for m in models if m not in known]
     if bad: raise TvtiError(f"--models: unknown {', '.join(bad)}; expected some of {', '.join(known)}")
     if plan.controls:      # the controls of the families present, and ImageNet features beside the h36m-like models
-        models += [c for c in CONTROLS if c not in models and (any(CONTROL_OF.get(m) == c for m in models) or (c == "imagenet" and any(m in H36M_MODELS for m in models)))]
+        models += [c for c in CONTROLS if c not in models and (any(CONTROL_OF.get(m) == c for m in models) or (CONTROLS[c][0] is None and any(m in H36M_MODELS for m in models)))]
     # cached runs are reused: refuse a folder whose runs were made with another plan (seeds may be added)
     shared = json.loads(json.dumps({k: x for k, x in asdict(plan).items() if k != "seeds"}))
     if (out / "plan.json").exists():
@@ -398,7 +402,7 @@ def tvti_bench(
     models: str = None,           # comma-separated models (default: all of Tables 1, 4 and 5)
     steps: int = None,            # training steps of every model, replacing the plan's
     phi_steps: int = None,        # optimiser steps of each pose regressor, replacing the plan's (300)
-    no_controls: store_true = False,  # skip the controls (untrained networks, ImageNet features); the image-free levels stay
+    no_controls: store_true = False,  # skip the controls (untrained networks, ImageNet features, background subtraction); the image-free levels stay
     precision: str = "auto",      # auto (bf16 where the CPU has bf16 instructions, else fp32), bf16 or fp32
     paper_size: int = None,       # --speed: frame side for the paper configuration (default 256 on CPU, 500 on GPU)
     quiet: store_true = False,    # no progress bars

@@ -13,7 +13,7 @@ from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors, seed_everything, save_json, bf16_supported, choose_precision
 from .synth import synthesize
 from .train import train
-from .pose import evaluate, load_run, extract_features, fit_regressor, image_free_levels, PHI_STEPS
+from .pose import evaluate, load_run, extract_features, fit_regressor, image_free_levels, PHI_STEPS, MASK_KEYS
 from .data import load_dataset
 from .analysis import qualitative_figure, swap_grid, show_swaps, person_crops, identity_analysis, pose_distance_vs_frame_distance
 
@@ -24,21 +24,21 @@ __all__ = ['LEVELS', 'results_table', 'identity_table', 'peak_rss_mb', 'machine'
 LEVELS = {"global": "mean training pose", "per_action": "mean pose of the action", "per_camera": "mean pose of the camera",
           "per_video": "mean pose of the test video (oracle)"}
 
-def results_table(results: dict, levels: dict | None = None, controls=("untrained-ours", "untrained-css", "imagenet")) -> str:
+def results_table(results: dict, levels: dict | None = None, controls=("untrained-ours", "untrained-css", "imagenet", "background-subtraction")) -> str:
     """A markdown table of several runs' `evaluate` results, one row per run and label fraction; runs named in
     `controls` are marked as such, and the image-free `levels` (`image_free_levels`) close the table."""
-    lines = ["| model | labels | MPJPE | N-MPJPE | P-MPJPE | box IoU | mask IoU |", "|---|---|---|---|---|---|---|"]
+    lines = ["| model | labels | MPJPE | N-MPJPE | P-MPJPE | box IoU | mask IoU | mask precision | mask recall |", "|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         if "fractions" not in r: continue
         for f, d in r["fractions"].items():
             m = d["mlp"]
             lines.append(f"| {f'**{name}** (control)' if name in controls else name} | {float(f) * 100:g}% ({m['train_frames']} frames) | "
                          f"{m['mpjpe']:.1f} | {m['n_mpjpe']:.1f} | {m['p_mpjpe']:.1f} | "
-                         + (f"{r['box_iou']:.2f} | " if "box_iou" in r else "- | ") + (f"{r['mask_iou']:.2f} |" if "mask_iou" in r else "- |"))
+                         + " | ".join(f"{r[k]:.2f}" if k in r else "-" for k in ("box_iou", *MASK_KEYS)) + " |")
     for key, label in LEVELS.items():
         if levels and key in levels:
             e = levels[key]
-            lines.append(f"| *{label}* | no image | {e['mpjpe']:.1f} | {e['n_mpjpe']:.1f} | {e['p_mpjpe']:.1f} | - | - |")
+            lines.append(f"| *{label}* | no image | {e['mpjpe']:.1f} | {e['n_mpjpe']:.1f} | {e['p_mpjpe']:.1f} | - | - | - | - |")
     return "\n".join(lines)
 
 def identity_table(a: dict) -> str:
@@ -97,6 +97,9 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
         from tvti.bench import control_source
         for c in ("untrained-ours", "untrained-css") + (("imagenet",) if imagenet else ()):
             results[c] = evaluate(control_source(c, seed), data, **ev); tick(f"evaluate {c}")
+        # no network at all (13_pose): the box and mask that the detector and the decoder must beat; all labels only, for time
+        results["background-subtraction"] = evaluate(control_source("background-subtraction"), data, **{**ev, "fractions": (1.0,)})
+        tick("evaluate background-subtraction")
     levels = image_free_levels(data)
     results["image_free_levels"] = levels
     save_json(results, out / "results.json")
