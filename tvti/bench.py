@@ -259,7 +259,7 @@ def run_bench(out="tvti-bench-out", quick: bool = False, seeds=None, models=None
     t0 = time.time()
     bad = [m for m in models if m not in known]
     if bad: raise TvtiError(f"--models: unknown {', '.join(bad)}; expected some of {', '.join(known)}")
-    if plan.controls:      # the controls of the families present, and ImageNet features beside the h36m-like models
+    if plan.controls:      # the controls of the families present, and ImageNet features and background subtraction beside the h36m-like models
         models += [c for c in CONTROLS if c not in models and (any(CONTROL_OF.get(m) == c for m in models) or (CONTROLS[c][0] is None and any(m in H36M_MODELS for m in models)))]
     # cached runs are reused: refuse a folder whose runs were made with another plan (seeds may be added)
     shared = json.loads(json.dumps({k: x for k, x in asdict(plan).items() if k != "seeds"}))
@@ -269,7 +269,8 @@ def run_bench(out="tvti-bench-out", quick: bool = False, seeds=None, models=None
         if diff: raise TvtiError(f"{out}: holds runs of another plan (differs in {', '.join(diff)}); choose another --out or remove that folder")
     else: save_json(shared, out / "plan.json")
     sets = make_bench_data(out, plan, {data_kind(m) for m in models}, progress)
-    # ImageNet features do not depend on the seed: evaluated once, with the first seed's Φ
+    # ImageNet features do not depend on the seed: evaluated once, with the first seed's Φ (background subtraction's
+    # features do not either, but it is cheap: every seed's Φ, for a spread)
     jobs = [(m, sd) for sd in plan.seeds for m in models if m != "imagenet" or sd == plan.seeds[0]]
     rows = []
     for m, sd in tqdm(jobs, desc="tvti-bench", disable=not progress):
