@@ -29,7 +29,7 @@ __all__ = ['H36M_MODELS', 'DIVE_MODELS', 'CONTROLS', 'CONTROL_OF', 'PAPER_NMPJPE
 H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split", "ours", "css", "drnet", "ours-fg"]   # ours-fg: our ablation
 DIVE_MODELS = ["ours-dive", "ours-dive-notrack"]
 # controls: (the variant whose architecture is kept, with its random initial weights; the data set). "imagenet": frozen
-# ImageNet features (Section 4.4, Fig. 8), no variant
+# ImageNet features (Section 4.4, Fig. 8), no variant; "background-subtraction": no network at all (13_pose), no variant
 CONTROLS = {"untrained-ours": ("ours", "h36m"), "untrained-css": ("css", "h36m"), "imagenet": (None, "h36m"), "background-subtraction": (None, "h36m"),
             "untrained-ours-dive": ("ours-dive", "dive")}
 # the control each model is read against: the untrained network of its own architecture family
@@ -72,7 +72,7 @@ def data_kind(model: str) -> str:
     return CONTROLS[model][1] if model in CONTROLS else ("dive" if model in DIVE_MODELS else "h36m")
 
 def control_source(name: str, seed: int = 0, config: str = "tiny"):
-    "The feature source of control `name`: a network of a variant's architecture with the random weights of `seed`, or ImageNet features."
+    "The feature source of control `name`: a network of a variant's architecture with the random weights of `seed`, ImageNet features, or background subtraction."
     if name not in CONTROLS: raise TvtiError(f"control {name!r}: expected one of {', '.join(CONTROLS)}")
     if name == "background-subtraction": return BackgroundSubtraction()
     if CONTROLS[name][0] is None:
