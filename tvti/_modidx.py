@@ -87,6 +87,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'tvti.core.current_umask': ('core.html#current_umask', 'tvti/core.py'),
                            'tvti.core.load_json': ('core.html#load_json', 'tvti/core.py'),
                            'tvti.core.os_error_message': ('core.html#os_error_message', 'tvti/core.py'),
+                           'tvti.core.prefer_channels_last': ('core.html#prefer_channels_last', 'tvti/core.py'),
                            'tvti.core.release_pages': ('core.html#release_pages', 'tvti/core.py'),
                            'tvti.core.resident_file_mb': ('core.html#resident_file_mb', 'tvti/core.py'),
                            'tvti.core.save_json': ('core.html#save_json', 'tvti/core.py'),

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
 from tqdm.auto import tqdm
-from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision
+from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision, prefer_channels_last
 from .synth import synthesize
 from .train import train
 from .pose import evaluate, image_free_levels, PHI_STEPS, BackgroundSubtraction, MASK_KEYS
@@ -97,7 +97,7 @@ def bench_one(model: str, seed: int, data, out, plan: BenchPlan) -> list[dict]:
         bf16 = _bf16(plan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            train(data, run, preset=preset, steps=plan.steps, seed=seed, bf16=bf16, channels_last=bf16, progress=False,
+            train(data, run, preset=preset, steps=plan.steps, seed=seed, bf16=bf16, channels_last=prefer_channels_last(bf16, "cuda" if torch.cuda.is_available() else "cpu"), progress=False,
                   resume=(run / "config.json").exists(), val_every=max(1, plan.steps // 4), sample_every=plan.steps, **({} if (run / "config.json").exists() else extra))
         source = run
     secs = time.time() - t0
@@ -325,12 +325,13 @@ def speed_one(config: str, precision: str, data, device: str = "cpu", steps: int
     with warnings.catch_warnings():
         warnings.simplefilter("ignore"); obj = Objective(get_variant("ours"), get_config(config)).to(device)
     bf16 = precision == "bf16"
-    if bf16: obj = obj.to(memory_format=torch.channels_last)
+    cl = prefer_channels_last(bf16, device)           # the layout training uses with this precision
+    if cl: obj = obj.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam([q for q in obj.parameters() if q.requires_grad], lr=1e-4)
     ctx = (lambda: torch.autocast(device, dtype=torch.bfloat16)) if bf16 else (lambda: torch.autocast(device, enabled=False))
     def get():
         b = {k: x.to(device) for k, x in bm.tuples(B, rng).items()}
-        return {k: (x.contiguous(memory_format=torch.channels_last) if bf16 and x.ndim == 4 else x) for k, x in b.items()}
+        return {k: (x.contiguous(memory_format=torch.channels_last) if cl and x.ndim == 4 else x) for k, x in b.items()}
     times = []
     for i in range(warmup + steps):
         b = get(); _sync(device); t = time.perf_counter()

@@ -10,8 +10,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'current_umask', 'atomic_write', 'save_json', 'load_json',
-           'seed_everything', 'bf16_supported', 'choose_precision', 'release_pages', 'resident_file_mb',
-           'shared_data_dir']
+           'seed_everything', 'bf16_supported', 'choose_precision', 'prefer_channels_last', 'release_pages',
+           'resident_file_mb', 'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
@@ -112,6 +112,11 @@ def choose_precision(precision: str = "auto", device: str = "cpu") -> tuple[bool
         import warnings
         warnings.warn(f"--precision bf16 on a {device} that lacks bf16 instructions: expect it to run several times slower than fp32", stacklevel=2)
     return precision == "bf16", f"{precision} (asked for; {cap})"
+
+# %% ../nbs/00_core.ipynb #fe3056ae
+def prefer_channels_last(bf16: bool, device: str = "cpu") -> bool:
+    "Whether a run should use the channels-last memory format: on a CPU always, on a GPU with bf16 autocast."
+    return device == "cpu" or bool(bf16)
 
 # %% ../nbs/00_core.ipynb #2844ae6c
 def release_pages(a):

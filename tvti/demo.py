@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
-from .core import TvtiError, cli_errors, seed_everything, save_json, bf16_supported, choose_precision
+from .core import TvtiError, cli_errors, seed_everything, save_json, bf16_supported, choose_precision, prefer_channels_last
 from .synth import synthesize
 from .train import train
 from .pose import evaluate, load_run, extract_features, fit_regressor, image_free_levels, PHI_STEPS, MASK_KEYS
@@ -89,7 +89,7 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             train(data, run, preset=preset, steps=n, seed=seed, resume=(run / "config.json").exists(), progress=progress,
-                  **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": bf16}))
+                  **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": prefer_channels_last(bf16, "cuda" if torch.cuda.is_available() else "cpu")}))
             tick(f"train {preset}")
             results[preset] = evaluate(run, data, **ev, cache=ours_features if preset == "ours" else None)
             tick(f"evaluate {preset}")

@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
-from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision
+from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision, prefer_channels_last
 from .config import ModelConfig, get_config
 from .data import load_dataset
 from .sampling import distances_for
@@ -360,7 +360,7 @@ def tvti_train(
     resume: store_true = False,      # continue the run in RUN from its last checkpoint, as its config.json records it (other options that differ are refused)
     precision: str = None,           # auto (default: bf16 where the CPU or GPU has bf16 instructions, else fp32), bf16 or fp32
     bf16: store_true = False,        # the same as --precision bf16
-    channels_last: store_true = False, # channels-last memory format
+    channels_last: store_true = False, # channels-last memory format (already the default on a CPU, and on a GPU with bf16)
     no_track: store_true = False,    # ours-dive without the tracking phase (the paper's no-L_track ablation)
     d_pos: int = None,               # nearby frames at most this many frames away
     d_max: int = None,               # away frames at least this many frames away
@@ -380,9 +380,10 @@ def tvti_train(
                                                   val_every=val_every, sample_every=sample_every, css_negatives=css_negatives,
                                                   no_track=no_track or None), overrides) if resume else None
     preset, config = preset or (saved["variant"]["name"] if saved else "ours"), config or "tiny"
-    use_bf16, line = choose_precision("bf16" if bf16 else precision or "auto", "cuda" if torch.cuda.is_available() else "cpu")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    use_bf16, line = choose_precision("bf16" if bf16 else precision or "auto", device)
     if not quiet: print(f"tvti-train: precision {line}")
-    opts = dict(steps=steps, batch=batch, lr=lr, seed=seed, bf16=use_bf16, channels_last=channels_last or use_bf16 or None,
+    opts = dict(steps=steps, batch=batch, lr=lr, seed=seed, bf16=use_bf16, channels_last=channels_last or prefer_channels_last(use_bf16, device) or None,
                 d_pos=d_pos, d_max=d_max, val_every=val_every, sample_every=sample_every)
     if no_track:
         if preset != "ours-dive": raise TvtiError("--no-track applies to --preset ours-dive")
