@@ -97,7 +97,7 @@ def bench_one(model: str, seed: int, data, out, plan: BenchPlan) -> list[dict]:
         bf16 = _bf16(plan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            train(data, run, preset=preset, steps=plan.steps, seed=seed, bf16=bf16, channels_last=prefer_channels_last(bf16, "cuda" if torch.cuda.is_available() else "cpu"), progress=False,
+            train(data, run, preset=preset, steps=plan.steps, seed=seed, bf16=bf16, channels_last=prefer_channels_last(bf16), progress=False,
                   resume=(run / "config.json").exists(), val_every=max(1, plan.steps // 4), sample_every=plan.steps, **({} if (run / "config.json").exists() else extra))
         source = run
     secs = time.time() - t0

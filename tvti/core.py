@@ -114,8 +114,12 @@ def choose_precision(precision: str = "auto", device: str = "cpu") -> tuple[bool
     return precision == "bf16", f"{precision} (asked for; {cap})"
 
 # %% ../nbs/00_core.ipynb #fe3056ae
-def prefer_channels_last(bf16: bool, device: str = "cpu") -> bool:
-    "Whether a run should use the channels-last memory format: on a CPU always, on a GPU with bf16 autocast."
+def prefer_channels_last(bf16: bool, device: str | None = None) -> bool:
+    """Whether a run should use the channels-last memory format: on a CPU always, on a GPU with bf16 autocast.
+    `device` None: the one training uses, the GPU where there is one."""
+    if device is None:
+        import torch
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     return device == "cpu" or bool(bf16)
 
 # %% ../nbs/00_core.ipynb #2844ae6c

@@ -89,7 +89,7 @@ def run_demo(out="tvti-demo-out", seed: int = 0, size: int = 96, frames: int = 2
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             train(data, run, preset=preset, steps=n, seed=seed, resume=(run / "config.json").exists(), progress=progress,
-                  **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": prefer_channels_last(bf16, "cuda" if torch.cuda.is_available() else "cpu")}))
+                  **({} if (run / "config.json").exists() else {"val_every": max(1, n // 6), "sample_every": n, "bf16": bf16, "channels_last": prefer_channels_last(bf16)}))
             tick(f"train {preset}")
             results[preset] = evaluate(run, data, **ev, cache=ours_features if preset == "ours" else None)
             tick(f"evaluate {preset}")
