@@ -22,7 +22,7 @@ def trained(tmp_path_factory):
 def test_eval_writes_json(trained, tmp_path):
     js = tmp_path / "res.json"
     r = run(command("tvti-eval"), trained, TINY, "--fractions", "1,0.25", "--regressors", "mlp,resmlp", "--steps", "10",
-            "--json", js, "--quiet")
+            "--json", js, "--identity", "--quiet")
     assert r.returncode == 0, r.stderr
     res = json.loads(js.read_text())
     assert set(res["fractions"]) == {"1", "0.25"}
@@ -37,6 +37,21 @@ def test_eval_writes_json(trained, tmp_path):
     assert res["mask_iou"] <= min(res["mask_precision"], res["mask_recall"]) + 1e-9
     assert f"mask IoU {res['mask_iou']:.3f} (precision {res['mask_precision']:.3f}, recall {res['mask_recall']:.3f})" in r.stdout
     assert "N-MPJPE" in r.stdout
+    # --identity: Section 4.4.3 from each code alone. Its zero level, by hand from the labels: root-relative test
+    # poses minus their video's mean, mean joint distance over the 16 joints other than the root
+    from tvti.data import load_dataset
+    res_by_hand = []
+    for s in load_dataset(TINY).split("test"):
+        p = np.asarray(s.pose3d, float); p = p - p[:, :1]; p = p - p.mean(0)
+        res_by_hand.append(np.linalg.norm(p, axis=-1)[:, 1:])
+    zero = float(np.concatenate(res_by_hand).mean())
+    a = res["identity"]
+    assert set(a) == {"I_ti", "I_tv"}
+    for code in a.values():
+        assert abs(code["pose"]["within_video_zero"] - zero) < 1e-3 * zero
+        assert "subject" not in code["kmeans"] and 0 <= code["kmeans"]["action"]["accuracy"] <= 1   # one test subject: no k-means on it
+    gain = 1 - a["I_tv"]["pose"]["within_video_mpjpe"] / a["I_ti"]["pose"]["within_video_mpjpe"]
+    assert f"pose from `I_tv` is {100 * abs(gain):.0f}% {'below' if gain >= 0 else 'above'} pose from `I_ti`" in r.stdout
 
 
 def test_eval_bad_input(trained, tmp_path):

@@ -14,9 +14,9 @@ from .decoder import render_frame
 from .pose import fit_regressor, mpjpe, n_mpjpe, root_relative
 
 # %% auto #0
-__all__ = ['cluster_accuracy', 'cluster_identity', 'video_residuals', 'pose_from_code', 'identity_analysis',
-           'pose_distance_vs_frame_distance', 'swap_grid', 'person_crops', 'show_swaps', 'qualitative_figure',
-           'swap_widget']
+__all__ = ['cluster_accuracy', 'cluster_identity', 'video_residuals', 'pose_from_code', 'identity_analysis', 'within_video_gain',
+           'identity_table', 'pose_distance_vs_frame_distance', 'swap_grid', 'person_crops', 'show_swaps',
+           'qualitative_figure', 'swap_widget']
 
 # %% ../nbs/14_analysis.ipynb #dcbef55a
 def cluster_accuracy(truth, clusters) -> float:
@@ -70,6 +70,26 @@ def identity_analysis(F: dict, ds, seed: int = 0, **phi_kw) -> dict:
         out[f"I_{code}"] = {"kmeans": {g: cluster_identity(te[code].numpy(), lab, seed) for g, lab in groups.items() if len(set(lab)) > 1},
                             "pose": pose_from_code(F, code, seed, **phi_kw)}
     return out
+
+def within_video_gain(a: dict) -> float:
+    "How much lower the within-video MPJPE from `I_tv` is than from `I_ti` (issue 13's bar: at least 0.3); NaN without both codes."
+    if not {"I_tv", "I_ti"} <= set(a): return float("nan")
+    return 1 - a["I_tv"]["pose"]["within_video_mpjpe"] / a["I_ti"]["pose"]["within_video_mpjpe"]
+
+def identity_table(a: dict) -> str:
+    """The identity analysis (`identity_analysis`) as a markdown table, one row per code, and a last line with
+    `within_video_gain`. A grouping with a single label (one test subject, say) has no k-means and shows "-"."""
+    lines = ["| code | cluster accuracy vs subjects | ARI subject | ARI camera | ARI action | N-MPJPE from the code | within-video MPJPE (constant in a video: zero level) |",
+             "|---|---|---|---|---|---|---|"]
+    for code, r in a.items():
+        k, p = r["kmeans"], r["pose"]
+        ari = [f"{k[g]['ari']:.2f}" if g in k else "-" for g in ("subject", "camera", "action")]
+        acc = f"{k['subject']['accuracy']:.2f}" if "subject" in k else "-"
+        lines.append(f"| {code} | {acc} | " + " | ".join(ari) + f" | {p['n_mpjpe']:.1f} | "
+                     f"{p['within_video_mpjpe']:.1f} ({p['within_video_zero']:.1f}) |")
+    g = within_video_gain(a)
+    if g == g: lines.append(f"\nWithin a video, pose from `I_tv` is {100 * abs(g):.0f}% {'below' if g >= 0 else 'above'} pose from `I_ti` (the bar: 30% below).")
+    return "\n".join(lines)
 
 def pose_distance_vs_frame_distance(tv, pose3d, seq, t, max_d: int, step: int = 1) -> dict:
     "Mean cosine similarity of I_tv and mean pose distance (MPJPE, mm) of frame pairs d frames apart in one video, d = 0..max_d."

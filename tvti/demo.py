@@ -15,10 +15,10 @@ from .synth import synthesize
 from .train import train
 from .pose import evaluate, load_run, extract_features, fit_regressor, image_free_levels, PHI_STEPS, MASK_KEYS
 from .data import load_dataset
-from .analysis import qualitative_figure, swap_grid, show_swaps, person_crops, identity_analysis, pose_distance_vs_frame_distance
+from .analysis import qualitative_figure, swap_grid, show_swaps, person_crops, identity_analysis, identity_table, pose_distance_vs_frame_distance
 
 # %% auto #0
-__all__ = ['LEVELS', 'results_table', 'identity_table', 'peak_rss_mb', 'machine', 'run_demo', 'tvti_demo']
+__all__ = ['LEVELS', 'results_table', 'peak_rss_mb', 'machine', 'run_demo', 'tvti_demo']
 
 # %% ../nbs/90_demo.ipynb #733924b4
 LEVELS = {"global": "mean training pose", "per_action": "mean pose of the action", "per_camera": "mean pose of the camera",
@@ -39,17 +39,6 @@ def results_table(results: dict, levels: dict | None = None, controls=("untraine
         if levels and key in levels:
             e = levels[key]
             lines.append(f"| *{label}* | no image | {e['mpjpe']:.1f} | {e['n_mpjpe']:.1f} | {e['p_mpjpe']:.1f} | - | - | - | - |")
-    return "\n".join(lines)
-
-def identity_table(a: dict) -> str:
-    "The identity analysis (`identity_analysis`) as a markdown table, one row per code."
-    lines = ["| code | cluster accuracy vs subjects | ARI subject | ARI camera | ARI action | N-MPJPE from the code | within-video MPJPE (constant in a video: zero level) |",
-             "|---|---|---|---|---|---|---|"]
-    for code, r in a.items():
-        k, p = r["kmeans"], r["pose"]
-        ari = [f"{k[g]['ari']:.2f}" if g in k else "-" for g in ("subject", "camera", "action")]
-        lines.append(f"| {code} | {k['subject']['accuracy']:.2f} | " + " | ".join(ari) + f" | {p['n_mpjpe']:.1f} | "
-                     f"{p['within_video_mpjpe']:.1f} ({p['within_video_zero']:.1f}) |")
     return "\n".join(lines)
 
 def peak_rss_mb() -> float:

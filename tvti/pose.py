@@ -248,12 +248,19 @@ def tvti_eval(
     every: int = 1,                # use every N-th frame of each video (all of them by default)
     seed: int = 0,
     json: str = None,              # write the results to this JSON file
+    identity: store_true = False,  # also Section 4.4.3 on the test frames: k-means of I_ti and I_tv against subject, camera, action; pose from each code alone, within a video too
     quiet: store_true = False,
 ):
-    "Freeze a trained run, regress 3D pose from its features with a fraction of the labels, report MPJPE, N-MPJPE, P-MPJPE."
+    """Freeze a trained run, regress 3D pose from its features with a fraction of the labels, report MPJPE, N-MPJPE, P-MPJPE.
+    With `--identity`, add the identity analysis of `tvti.analysis` (JSON key "identity"), with Φ of `--steps` steps."""
     try: fr = [float(x) for x in fractions.split(",")]
     except ValueError: raise TvtiError(f"--fractions {fractions!r}: expected numbers like 1,0.1,0.05") from None
-    res = evaluate(run, data, fr, [r.strip() for r in regressors.split(",")], steps=steps, seed=seed, progress=not quiet, every=every)
+    cache = {}                     # the extracted features, which the identity analysis reuses
+    res = evaluate(run, data, fr, [r.strip() for r in regressors.split(",")], steps=steps, seed=seed, progress=not quiet, every=every, cache=cache)
+    if identity:
+        from .analysis import identity_analysis, identity_table
+        F = {sp: cache[sp, every] for sp in ("train", "val", "test") if (sp, every) in cache}
+        res["identity"] = identity_analysis(F, load_dataset(data), seed, steps=steps)
     if json: save_json(res, json)
     print(f"tvti-eval {res['variant']} on {data} ({res['test_frames']} test frames; Φ {res['phi_steps']} steps)" +
           (f"; box IoU {res['box_iou']:.3f}" if "box_iou" in res else "") + (f"; mask IoU {res['mask_iou']:.3f} (precision {res['mask_precision']:.3f}, recall {res['mask_recall']:.3f})"
@@ -261,6 +268,7 @@ def tvti_eval(
     print(f"{'fraction':>9} {'regressor':>9} {'MPJPE':>8} {'N-MPJPE':>8} {'P-MPJPE':>8} {'frames':>7}")
     for f, d in res["fractions"].items():
         for k, m in d.items(): print(f"{f:>9} {k:>9} {m['mpjpe']:8.1f} {m['n_mpjpe']:8.1f} {m['p_mpjpe']:8.1f} {m['train_frames']:7d}")
+    if identity: print("\nIdentity (Section 4.4.3), test frames:\n" + identity_table(res["identity"]))
 
 # %% ../nbs/13_pose.ipynb #e4d6cd46
 def image_free_levels(ds, split: str = "test") -> dict:
