@@ -50,6 +50,10 @@ def test_eval_writes_json(trained, tmp_path):
     for code in a.values():
         assert abs(code["pose"]["within_video_zero"] - zero) < 1e-3 * zero
         assert "subject" not in code["kmeans"] and 0 <= code["kmeans"]["action"]["accuracy"] <= 1   # one test subject: no k-means on it
+    # ours' code is I_tv (Phi reads it alone), so Phi on I_tv with all labels is the 100% row's fit, seed for seed;
+    # I_ti's fit is another (a swap of the two codes, or one code read twice, would fail here)
+    n_tv, n_ti, n_all = a["I_tv"]["pose"]["n_mpjpe"], a["I_ti"]["pose"]["n_mpjpe"], res["fractions"]["1"]["mlp"]["n_mpjpe"]
+    assert abs(n_tv - n_all) < 1e-4 * n_all and abs(n_ti - n_all) > 1e-3 * n_all, (n_tv, n_ti, n_all)
     gain = 1 - a["I_tv"]["pose"]["within_video_mpjpe"] / a["I_ti"]["pose"]["within_video_mpjpe"]
     assert f"pose from `I_tv` is {100 * abs(gain):.0f}% {'below' if gain >= 0 else 'above'} pose from `I_ti`" in r.stdout
 

@@ -25,22 +25,28 @@ def features(p2, labelled: bool) -> torch.Tensor:
         q = p.copy(); q[np.ix_(swap, LEFT)] = p[np.ix_(swap, RIGHT)]; q[np.ix_(swap, RIGHT)] = p[np.ix_(swap, LEFT)]; p = q
     return torch.tensor(p.reshape(len(p), -1), dtype=torch.float32)
 
+def fail(msg: str):
+    print(f"front_back: error: {msg}", file=sys.stderr); sys.exit(2)
+
 def main(argv):
-    if len(argv) not in (1, 2): sys.exit(__doc__)
+    if len(argv) not in (1, 2) or argv[0] in ("-h", "--help"):
+        if argv[:1] in (["-h"], ["--help"]): print(__doc__); return
+        fail("usage: python tools/front_back.py DATA [OUT.json] (--help for more)")
     from tvti.core import TvtiError, os_error_message, seed_everything
     from tvti.data import load_dataset
     from tvti.analysis import pose_from_code
     seed_everything(0)
     try:
         ds = load_dataset(argv[0])
-        for sp in ("train", "val", "test"):
+        splits = ("train", "val", "test") if ds.split("val") else ("train", "test")      # Φ selects on train without val
+        for sp in splits:
             seqs = ds.split(sp)
             if not seqs: raise TvtiError(f"{argv[0]}: no {sp!r} sequences")
             if any(s.pose2d is None or s.pose3d is None for s in seqs): raise TvtiError(f"{argv[0]}: every {sp!r} sequence needs pose2d and pose3d")
         out = {}
         for labelled in (True, False):
             F = {}
-            for sp in ("train", "val", "test"):
+            for sp in splits:
                 seqs = ds.split(sp)
                 items = [(i, t) for i, s in enumerate(seqs) for t in range(0, len(s), 4)]
                 F[sp] = {"x": features(np.stack([np.asarray(seqs[i].pose2d[t], float) for i, t in items]), labelled),
@@ -53,8 +59,8 @@ def main(argv):
         if len(argv) == 2:
             dst = Path(argv[1]); tmp = dst.with_name(f".{dst.name}.partial")
             tmp.write_text(json.dumps(out, indent=1)); tmp.replace(dst)
-    except TvtiError as e: sys.exit(f"front_back: error: {e}")
-    except OSError as e: sys.exit(f"front_back: error: {os_error_message(e)}")
+    except TvtiError as e: fail(str(e))
+    except OSError as e: fail(os_error_message(e))
 
 if __name__ == "__main__":
     main(sys.argv[1:])

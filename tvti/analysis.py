@@ -72,13 +72,16 @@ def identity_analysis(F: dict, ds, seed: int = 0, **phi_kw) -> dict:
     return out
 
 def within_video_gain(a: dict) -> float:
-    "How much lower the within-video MPJPE from `I_tv` is than from `I_ti` (issue 13's bar: at least 0.3); NaN without both codes."
+    """How much lower the within-video MPJPE from `I_tv` is than from `I_ti` (issue 13's bar: at least 0.3). NaN without
+    both codes, or where `I_ti`'s is 0 (one frame a video: nothing varies within a video)."""
     if not {"I_tv", "I_ti"} <= set(a): return float("nan")
-    return 1 - a["I_tv"]["pose"]["within_video_mpjpe"] / a["I_ti"]["pose"]["within_video_mpjpe"]
+    tv, ti = a["I_tv"]["pose"]["within_video_mpjpe"], a["I_ti"]["pose"]["within_video_mpjpe"]
+    return 1 - tv / ti if ti > 0 else float("nan")
 
 def identity_table(a: dict) -> str:
     """The identity analysis (`identity_analysis`) as a markdown table, one row per code, and a last line with
     `within_video_gain`. A grouping with a single label (one test subject, say) has no k-means and shows "-"."""
+    if not a: return "(no `I_ti` or `I_tv` code to analyse)"
     lines = ["| code | cluster accuracy vs subjects | ARI subject | ARI camera | ARI action | N-MPJPE from the code | within-video MPJPE (constant in a video: zero level) |",
              "|---|---|---|---|---|---|---|"]
     for code, r in a.items():

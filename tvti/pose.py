@@ -258,7 +258,7 @@ def tvti_eval(
     cache = {}                     # the extracted features, which the identity analysis reuses
     res = evaluate(run, data, fr, [r.strip() for r in regressors.split(",")], steps=steps, seed=seed, progress=not quiet, every=every, cache=cache)
     if identity:
-        from .analysis import identity_analysis, identity_table
+        from tvti.analysis import identity_analysis, identity_table
         F = {sp: cache[sp, every] for sp in ("train", "val", "test") if (sp, every) in cache}
         res["identity"] = identity_analysis(F, load_dataset(data), seed, steps=steps)
     if json: save_json(res, json)
