@@ -91,7 +91,7 @@ def identity_table(a: dict) -> str:
         lines.append(f"| {code} | {acc} | " + " | ".join(ari) + f" | {p['n_mpjpe']:.1f} | "
                      f"{p['within_video_mpjpe']:.1f} ({p['within_video_zero']:.1f}) |")
     g = within_video_gain(a)
-    if g == g: lines.append(f"\nWithin a video, pose from `I_tv` is {100 * abs(g):.0f}% {'below' if g >= 0 else 'above'} pose from `I_ti` (the bar: 30% below).")
+    if not np.isnan(g): lines.append(f"\nWithin a video, pose from `I_tv` is {100 * abs(g):.0f}% {'below' if g >= 0 else 'above'} pose from `I_ti` (the bar: 30% below).")
     return "\n".join(lines)
 
 def pose_distance_vs_frame_distance(tv, pose3d, seq, t, max_d: int, step: int = 1) -> dict:

@@ -255,12 +255,12 @@ def tvti_eval(
     With `--identity`, add the identity analysis of `tvti.analysis` (JSON key "identity"), with Φ of `--steps` steps."""
     try: fr = [float(x) for x in fractions.split(",")]
     except ValueError: raise TvtiError(f"--fractions {fractions!r}: expected numbers like 1,0.1,0.05") from None
-    cache = {}                     # the extracted features, which the identity analysis reuses
-    res = evaluate(run, data, fr, [r.strip() for r in regressors.split(",")], steps=steps, seed=seed, progress=not quiet, every=every, cache=cache)
+    ds, cache = load_dataset(data), {}   # loaded once; the cache keeps the extracted features for the identity analysis
+    res = evaluate(run, ds, fr, [r.strip() for r in regressors.split(",")], steps=steps, seed=seed, progress=not quiet, every=every, cache=cache)
     if identity:
         from tvti.analysis import identity_analysis, identity_table
         F = {sp: cache[sp, every] for sp in ("train", "val", "test") if (sp, every) in cache}
-        res["identity"] = identity_analysis(F, load_dataset(data), seed, steps=steps)
+        res["identity"] = identity_analysis(F, ds, seed, steps=steps)
     if json: save_json(res, json)
     print(f"tvti-eval {res['variant']} on {data} ({res['test_frames']} test frames; Φ {res['phi_steps']} steps)" +
           (f"; box IoU {res['box_iou']:.3f}" if "box_iou" in res else "") + (f"; mask IoU {res['mask_iou']:.3f} (precision {res['mask_precision']:.3f}, recall {res['mask_recall']:.3f})"
