@@ -52,7 +52,9 @@ def test_resume_cli_and_bad_input(tmp_path):
     for args, msg in [([TINY, out, "--steps", "3"], "already holds a run"),
                       ([TINY, tmp_path / "x", "--preset", "simclr"], "--preset 'simclr': expected one of"),
                       ([tmp_path / "nodata", tmp_path / "y"], "no such dataset folder"),
-                      ([TINY, tmp_path / "w", "--set", "tv_dims=3"], "unknown field(s) tv_dims")]:
+                      ([TINY, tmp_path / "w", "--set", "tv_dims=3"], "unknown field(s) tv_dims"),
+                      ([TINY, tmp_path / "v", "--schedule", "step"], "--schedule 'step': expected one of constant, cosine"),
+                      ([TINY, out, "--steps", "8", "--resume", "--schedule", "cosine"], "--schedule cosine (the run has constant)")]:
         r = run(command("tvti-train"), *args, "--quiet")
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
 

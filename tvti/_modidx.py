@@ -331,6 +331,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'tvti.train._val_batch': ('train.html#_val_batch', 'tvti/train.py'),
                             'tvti.train.latest_checkpoint': ('train.html#latest_checkpoint', 'tvti/train.py'),
                             'tvti.train.load_checkpoint': ('train.html#load_checkpoint', 'tvti/train.py'),
+                            'tvti.train.lr_at': ('train.html#lr_at', 'tvti/train.py'),
                             'tvti.train.plot_log': ('train.html#plot_log', 'tvti/train.py'),
                             'tvti.train.save_checkpoint': ('train.html#save_checkpoint', 'tvti/train.py'),
                             'tvti.train.train': ('train.html#train', 'tvti/train.py'),

@@ -21,8 +21,8 @@ from .stn import box_to_pixels
 from .losses import reconstruction_loss
 
 # %% auto #0
-__all__ = ['LOG_TERMS', 'TrainConfig', 'save_checkpoint', 'load_checkpoint', 'latest_checkpoint', 'validate', 'plot_log', 'train',
-           'tvti_train']
+__all__ = ['SCHEDULES', 'LR_FLOOR', 'LOG_TERMS', 'TrainConfig', 'lr_at', 'save_checkpoint', 'load_checkpoint',
+           'latest_checkpoint', 'validate', 'plot_log', 'train', 'tvti_train']
 
 # %% ../nbs/12_train.ipynb #4cb0a401
 @dataclass
@@ -31,6 +31,7 @@ class TrainConfig:
     steps: int = 200
     batch: int = 4                 # tuples per step; each tuple is 4 frames
     lr: float | None = None        # Adam learning rate (default: 1e-4 for the paper configuration, 1e-3 for tiny)
+    schedule: str = "constant"     # "constant", or "cosine": the rate falls along a half cosine to LR_FLOOR x lr at the last step (ours)
     seed: int = 0
     bf16: bool = False             # bfloat16 autocast (CPU or GPU)
     channels_last: bool = False
@@ -43,6 +44,16 @@ class TrainConfig:
     val_frames: int = 16
 
 def _lr(tc: TrainConfig, cfg: ModelConfig) -> float: return tc.lr or (1e-4 if cfg.name == "paper" else 1e-3)
+
+SCHEDULES, LR_FLOOR = ("constant", "cosine"), 0.05
+
+def lr_at(tc: TrainConfig, base: float, step: int) -> float:
+    """The learning rate of step `step` (0-based) of a run of `tc.steps` steps: `base` throughout ("constant"), or
+    ("cosine") `base` at the first step down to `LR_FLOOR * base` at the last, along half a cosine."""
+    if tc.schedule == "constant": return base
+    if tc.schedule != "cosine": raise TvtiError(f"schedule {tc.schedule!r}: expected one of {', '.join(SCHEDULES)}")
+    f = min(step, tc.steps - 1) / max(tc.steps - 1, 1)          # 0 at the first step, 1 at the last
+    return base * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * f)))
 
 def _precision_line(tc: TrainConfig) -> str:
     "The precision a run trains in, and whether its device has bf16 instructions (for config.json)."
@@ -215,6 +226,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
         tc = TrainConfig(**{k: x for k, x in train_options.items() if x is not None})
         if v.track and tc.track_steps is None: tc.track_steps = int(v.track_fraction * tc.steps)
     if tc.steps < 1 or tc.batch < 1: raise TvtiError(f"--steps and --batch must be positive, got {tc.steps} and {tc.batch}")
+    if tc.schedule not in SCHEDULES: raise TvtiError(f"--schedule {tc.schedule!r}: expected one of {', '.join(SCHEDULES)}")
     seed_everything(tc.seed)
     bm = BatchMaker(ds, "train", tc.d_pos, tc.d_max, need_views=v.contrastive == "mv-css", need_2d=v.pose2d)
     val_split = "val" if any(s.split == "val" for s in ds) else "train"
@@ -279,6 +291,8 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
             where = f"{ck / 'latest.pt'} (step {last_saved})" if (ck / "latest.pt").exists() else "none was written yet"
             raise TvtiError(f"step {step + 1}: the loss is {float(total)} (terms: {', '.join(f'{k}={x:.4g}' for k, x in terms.items())}); "
                             f"training stopped. The last good checkpoint is {where}")
+        for o in (opt, opt_d):
+            for g in (o.param_groups if o is not None else ()): g["lr"] = lr_at(tc, _lr(tc, cfg), step)
         opt.zero_grad(set_to_none=True); total.backward(); opt.step()
         if opt_d is not None:
             with autocast(): ld = obj.discriminator_loss({"disc_pairs": tuple(x.detach() for x in out["disc_pairs"])}, batch)
@@ -337,7 +351,7 @@ def _check_resume_options(run, data, given: dict, overrides: dict) -> dict | Non
         d_pos, d_max = d_pos or dp, d_max or dm
     have = dict(preset=saved["variant"]["name"], config=model["name"], css_negatives=saved["variant"].get("css_negatives"),
                 no_track=(tr.get("track_steps") == 0) if saved["variant"].get("track") else None,
-                lr=tr.get("lr") or _lr(TrainConfig(), ModelConfig.from_dict(model)), d_pos=d_pos, d_max=d_max,
+                lr=tr.get("lr") or _lr(TrainConfig(), ModelConfig.from_dict(model)), schedule=tr.get("schedule", "constant"), d_pos=d_pos, d_max=d_max,
                 **{k: tr.get(k) for k in ("batch", "seed", "val_every", "sample_every")})
     norm = lambda x: list(x) if isinstance(x, (list, tuple)) else x
     diff = [f"--{k.replace('_', '-')} {x} (the run has {have[k]})" for k, x in given.items() if x is not None and x != have[k]]
@@ -356,6 +370,7 @@ def tvti_train(
     steps: int = None,               # total number of steps (also when resuming)
     batch: int = None,               # tuples per step (4 frames each)
     lr: float = None,                # learning rate (default 1e-4 for paper, 1e-3 for tiny)
+    schedule: str = None,            # learning rate schedule: constant (default) or cosine (down to 1/20 of --lr at the last step)
     seed: int = None,                # random seed
     resume: store_true = False,      # continue the run in RUN from its last checkpoint, as its config.json records it (other options that differ are refused)
     precision: str = None,           # auto (default: bf16 where the CPU or GPU has bf16 instructions, else fp32), bf16 or fp32
@@ -375,15 +390,16 @@ def tvti_train(
                      ("val-every", val_every, 1), ("sample-every", sample_every, 1)):
         if x is not None and x < lo: raise TvtiError(f"--{k} must be at least {lo}, got {x}")
     if lr is not None and not lr > 0: raise TvtiError(f"--lr must be positive, got {lr}")
+    if schedule is not None and schedule not in SCHEDULES: raise TvtiError(f"--schedule {schedule!r}: expected one of {', '.join(SCHEDULES)}")
     overrides = _parse_set(set)
-    saved = _check_resume_options(run, data, dict(preset=preset, config=config, batch=batch, lr=lr, seed=seed, d_pos=d_pos, d_max=d_max,
+    saved = _check_resume_options(run, data, dict(preset=preset, config=config, batch=batch, lr=lr, schedule=schedule, seed=seed, d_pos=d_pos, d_max=d_max,
                                                   val_every=val_every, sample_every=sample_every, css_negatives=css_negatives,
                                                   no_track=no_track or None), overrides) if resume else None
     preset, config = preset or (saved["variant"]["name"] if saved else "ours"), config or "tiny"
     device = "cuda" if torch.cuda.is_available() else "cpu"
     use_bf16, line = choose_precision("bf16" if bf16 else precision or "auto", device)
     if not quiet: print(f"tvti-train: precision {line}")
-    opts = dict(steps=steps, batch=batch, lr=lr, seed=seed, bf16=use_bf16, channels_last=channels_last or prefer_channels_last(use_bf16, device) or None,
+    opts = dict(steps=steps, batch=batch, lr=lr, schedule=schedule, seed=seed, bf16=use_bf16, channels_last=channels_last or prefer_channels_last(use_bf16, device) or None,
                 d_pos=d_pos, d_max=d_max, val_every=val_every, sample_every=sample_every)
     if no_track:
         if preset != "ours-dive": raise TvtiError("--no-track applies to --preset ours-dive")
