@@ -36,3 +36,39 @@ def test_supervised_level_bad_input(tmp_path):
                       ((TINY, tmp_path / "x.json", "many"), "STEPS must be a whole number of at least 1, got 'many'")]:
         r = run(TOOL, *args)
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+DIAG = ROOT / "tools" / "crop_diagnosis.py"
+
+
+def test_crop_diagnosis(tmp_path):
+    from conftest import command
+    import torch
+    from tvti.pose import load_run, extract_features
+    from tvti.data import load_dataset
+    from tvti.analysis import pose_from_code
+    r = run(command("tvti-train"), TINY, tmp_path / "run", "--steps", "2", "--quiet")
+    assert r.returncode == 0, r.stderr
+    js = tmp_path / "diag.json"
+    r = run(DIAG, tmp_path / "run", TINY, "--out", js, "--every", "8", "--phi-steps", "5")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())
+    assert {"learned", "true", "true_centre", "true_size", "mask_centre", "true_mask_centre"} <= set(res)
+    # the learned crops are the library's: Φ on extract_features' codes gives the same figures
+    obj, ds = load_run(tmp_path / "run"), load_dataset(TINY)
+    with torch.no_grad(): F = {sp: extract_features(obj, ds, sp, every=8) for sp in ("train", "val", "test")}
+    for c in ("tv", "ti"):
+        ref = pose_from_code(F, c, steps=5)
+        for k in ("n_mpjpe", "within_video_mpjpe", "within_video_zero"):
+            assert abs(res["learned"][f"I_{c}"][k] - ref[k]) < 1e-3 * ref[k], (c, k, res["learned"], ref)
+    # the box statistics, by hand in pixels from the learned and true boxes (edges inclusive)
+    b, g = F["test"]["boxes"].double().numpy(), np.concatenate([np.asarray(s.bbox, float)[::8] for s in ds.split("test")])
+    wb, wg, hb, hg = b[:, 2] - b[:, 0] + 1, g[:, 2] - g[:, 0] + 1, b[:, 3] - b[:, 1] + 1, g[:, 3] - g[:, 1] + 1
+    dx = ((b[:, 0] + b[:, 2]) - (g[:, 0] + g[:, 2])) / 2 / (wg / 2)
+    st = res["box_statistics"]; assert res["split"] == "test"
+    assert abs(st["centre offset x / half-width"]["mean"] - dx.mean()) < 1e-4 and abs(st["centre offset x / half-width"]["sd"] - dx.std()) < 1e-4
+    assert abs(st["width ratio"]["mean"] - (wb / wg).mean()) < 1e-4 and abs(st["height ratio"]["mean"] - (hb / hg).mean()) < 1e-4
+    for bad, msg in [((tmp_path / "run", TINY, "--modes", "learned,middle"), "--modes 'learned,middle': expected some of"),
+                     ((tmp_path / "norun", TINY), "config.json"), ((tmp_path / "run", TINY, "--on", "train"), "--on 'train': expected test or val")]:
+        r = run(DIAG, *bad)
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)

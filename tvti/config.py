@@ -53,6 +53,7 @@ class ModelConfig:
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
     fg_weight: float = 1.0             # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg)
     fg_tau: float = 0.1                # its threshold on max_c |I - B|, in [0, 1] units (ours)
+    centre_weight: float = 0.0         # weight of the centring term (09_losses, ours): the box centre follows the decoded mask; 0 (off) as in the paper
     head_width: int = 128              # width of the 2D head Theta and of the scene discriminator (paper's 3D MLP: 1024)
     perceptual_weights: str | None = None   # a ResNet-18 ImageNet state dict for Eq. 2 (default: EfficientNet-Lite0 from its package)
 
@@ -105,4 +106,4 @@ def _checked(key: str, x, default):
     return x
 
 # weights and the slack: a negative value would silently turn a term around
-NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight"}
+NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight"}

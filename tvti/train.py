@@ -187,7 +187,7 @@ def plot_log(run: Path):
     plt.close(fig)
 
 # %% ../nbs/12_train.ipynb #129157c6
-LOG_TERMS = ["total", "reconst", "contrastive", "prior", "guard", "fg", "track", "pose2d", "adversarial", "disc"]
+LOG_TERMS = ["total", "reconst", "contrastive", "prior", "guard", "fg", "centre", "track", "pose2d", "adversarial", "disc"]
 
 def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = False, progress: bool = True,
           model_overrides: dict | None = None, loss_hook=None, variant_overrides: dict | None = None, **train_options) -> dict:

@@ -16,7 +16,7 @@ from .sampling import TupleSampler, swap_partners, fall_start
 from .stn import crop, box_prior, pixels_to_box
 from .decoder import render_frame, mask_guard
 from .model import TVTIModel
-from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_nce, triplet_loss, dsl_all, tracking_loss, ResMLP, pose2d_loss,
+from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, centring_loss, info_nce, triplet_loss, dsl_all, tracking_loss, ResMLP, pose2d_loss,
                          SceneDiscriminator, scene_discriminator_loss, drnet_adversarial_loss)
 
 # %% auto #0
@@ -163,6 +163,7 @@ class Objective(nn.Module):
             terms["reconst"], parts = reconstruction_loss(batch["frames"], out["I_rec"], self.perceptual, c.lam, c.rho)
             terms["guard"] = c.mask_guard_weight * mask_guard(out["M_crop"], c.min_mask)
             if v.fg_prior: terms["fg"] = c.fg_weight * foreground_prior(out["M"], batch["frames"], batch["backgrounds"], c.fg_tau)
+            if v.stn and c.centre_weight > 0: terms["centre"] = c.centre_weight * centring_loss(out["box"], out["M"])
         if v.stn and v.box_prior:
             terms["prior"] = c.prior_weight * box_prior(out["box"], c.prior_size, c.prior_centre, c.prior_slack)
         if phase == "track":
