@@ -69,6 +69,13 @@ def test_crop_diagnosis(tmp_path):
     assert abs(st["centre offset x / half-width"]["mean"] - dx.mean()) < 1e-4 and abs(st["centre offset x / half-width"]["sd"] - dx.std()) < 1e-4
     assert abs(st["width ratio"]["mean"] - (wb / wg).mean()) < 1e-4 and abs(st["height ratio"]["mean"] - (hb / hg).mean()) < 1e-4
     for bad, msg in [((tmp_path / "run", TINY, "--modes", "learned,middle"), "--modes 'learned,middle': expected some of"),
-                     ((tmp_path / "norun", TINY), "config.json"), ((tmp_path / "run", TINY, "--on", "train"), "--on 'train': expected test or val")]:
+                     ((tmp_path / "norun", TINY), "config.json"), ((tmp_path / "run", TINY, "--on", "train"), "--on 'train': expected test or val"),
+                     ((tmp_path / "run", TINY, "--out", tmp_path / "nofolder" / "d.json"), "does not exist")]:
         r = run(DIAG, *bad)
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
+    # runs without a learned box, or without a decoded mask for mask_centre, are refused before any work
+    for preset, modes, msg in [("css", "learned", "has no learned box"), ("dsl-stn", "mask_centre", "decodes no mask")]:
+        r = run(command("tvti-train"), TINY, tmp_path / preset, "--preset", preset, "--steps", "1", "--quiet")
+        assert r.returncode == 0, r.stderr
+        r = run(DIAG, tmp_path / preset, TINY, "--modes", modes)
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (preset, r.stderr)

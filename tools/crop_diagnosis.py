@@ -81,6 +81,8 @@ def diagnose(run, data, modes=MODES, every: int = 4, phi_steps: int = 300, on: s
     from tvti.analysis import pose_from_code, within_video_gain
     torch.manual_seed(0)
     obj, ds = load_run(run), load_dataset(data)
+    if not obj.v.stn: raise TvtiError(f"{run}: a {obj.v.name!r} run has no learned box (no STN); nothing to diagnose")
+    if "mask_centre" in modes and not obj.v.decoder: raise TvtiError(f"{run}: a {obj.v.name!r} run decodes no mask; drop mask_centre from --modes")
     splits = ("train", "val", "test") if any(s.split == "val" for s in ds) else ("train", "test")
     if on not in splits: raise TvtiError(f"{ds.root}: has no {on!r} split")
     out = {}
@@ -114,12 +116,13 @@ def main(
         if bad or not ms: raise TvtiError(f"--modes {modes!r}: expected some of {', '.join(MODES)}")
         if on not in ("test", "val"): raise TvtiError(f"--on {on!r}: expected test or val")
         if every < 1 or phi_steps < 1: raise TvtiError(f"--every and --phi-steps must be at least 1, got {every} and {phi_steps}")
+        if out and not Path(out).parent.is_dir(): raise TvtiError(f"--out {out}: the folder {Path(out).parent} does not exist")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore"); res = diagnose(run, data, ms, every, phi_steps, on)
+        if out:
+            p = Path(out); tmp = p.with_name(p.name + ".tmp")
+            tmp.write_text(json.dumps(res, indent=1) + "\n"); tmp.replace(p)
     except (TvtiError, OSError) as e:
         print(f"crop_diagnosis: error: {os_error_message(e) if isinstance(e, OSError) else e}", file=sys.stderr); sys.exit(2)
     print(f"on the {on} subjects; a prediction constant in each video: {res['within_video_zero']:.1f}")
     for n, d in res["box_statistics"].items(): print(f"learned box, {n}: mean {d['mean']:.3f}, sd {d['sd']:.3f}, within a video {d['within_video_sd']:.3f}")
-    if out:
-        p = Path(out); tmp = p.with_name(p.name + ".tmp")
-        tmp.write_text(json.dumps(res, indent=1) + "\n"); tmp.replace(p)
