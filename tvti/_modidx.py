@@ -287,6 +287,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                           'tvti.stn.box_prior': ('stn.html#box_prior', 'tvti/stn.py'),
                           'tvti.stn.box_theta': ('stn.html#box_theta', 'tvti/stn.py'),
                           'tvti.stn.box_to_pixels': ('stn.html#box_to_pixels', 'tvti/stn.py'),
+                          'tvti.stn.cell_places': ('stn.html#cell_places', 'tvti/stn.py'),
                           'tvti.stn.crop': ('stn.html#crop', 'tvti/stn.py'),
                           'tvti.stn.inverse_theta': ('stn.html#inverse_theta', 'tvti/stn.py'),
                           'tvti.stn.paste': ('stn.html#paste', 'tvti/stn.py'),

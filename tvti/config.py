@@ -21,6 +21,7 @@ class ModelConfig:
     det_downsample: int = 2            # the detector sees the frame downsampled by this factor (paper: 4)
     det_width: int = 32                # channels of the small CNN's first layer
     det_head: str = "softargmax"       # "softargmax" (ours: the centre from a score map) or "linear" (paper: the box from pooled features)
+    det_centre: str = "scaled"         # soft-argmax head: "scaled" (outer cells at the frame's edges, times 1 - s) or "cells" (each cell at its own centre, clamped; 06_stn)
     scale_range: tuple = (0.15, 0.95)  # bounds of s_x, s_y: half the box side, in [-1, 1] image units (ours)
     scale_init: float = 0.5            # a centred box of half the frame at the start (ours)
     # crops and encoders
@@ -30,6 +31,7 @@ class ModelConfig:
     tv_dim: int = 32                   # time-variant code (paper: 600 on H36M and ski, 900 on MPI and diving)
     ti_dim: int = 16                   # time-invariant code (paper: 129)
     jitter: tuple = (0.4, 0.4, 0.4, 0.1)   # ColorJitter brightness, contrast, saturation, hue for E_tv's input (ours)
+    enc_shift: float = 0.0             # in training the encoders read a crop moved by up to this many half-sizes (ours, a trial; 11_variants); 0: off
     # decoder D
     dec_base: int = 8                  # side of the first feature maps (paper: 16)
     dec_maps: int = 64                 # maps made from each code (paper: 128)
@@ -106,4 +108,4 @@ def _checked(key: str, x, default):
     return x
 
 # weights and the slack: a negative value would silently turn a term around
-NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight"}
+NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight", "enc_shift"}

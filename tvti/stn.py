@@ -14,7 +14,7 @@ from .core import TvtiError
 
 # %% auto #0
 __all__ = ['box_theta', 'inverse_theta', 'crop', 'paste', 'box_to_pixels', 'pixels_to_box', 'small_cnn', 'resnet_trunk',
-           'resnet_map', 'soft_argmax', 'Detector', 'box_prior']
+           'resnet_map', 'cell_places', 'soft_argmax', 'Detector', 'box_prior']
 
 # %% ../nbs/06_stn.ipynb #0dc4419e
 def box_theta(box: torch.Tensor) -> torch.Tensor:
@@ -84,13 +84,19 @@ def resnet_map(name: str) -> nn.Module:
     trunk = nn.Sequential(*list(net.children())[:-2]); trunk.out_channels = net.out_features
     return trunk
 
-def soft_argmax(logits: torch.Tensor) -> torch.Tensor:
-    """(B, h, w) scores -> (B, 2) the expected (x, y) under their spatial softmax, in [-1, 1] image units, where
-    the centres of the outermost cells map to -1 and 1."""
+def cell_places(n: int, grid: str = "ends", **kw) -> torch.Tensor:
+    """Where the n cells of a feature map's side stand, in [-1, 1] image units. "ends": the outermost cells' centres
+    at -1 and 1; "cells": each cell at the centre of the stretch of the frame it covers, (2i + 1) / n - 1."""
+    if grid == "ends": return torch.linspace(-1, 1, n, **kw) if n > 1 else torch.zeros(1, **kw)
+    if grid == "cells": return (2 * torch.arange(n, **kw) + 1) / n - 1
+    raise TvtiError(f"grid {grid!r}: expected 'ends' or 'cells'")
+
+def soft_argmax(logits: torch.Tensor, grid: str = "ends") -> torch.Tensor:
+    """(B, h, w) scores -> (B, 2) the expected (x, y) under their spatial softmax, in [-1, 1] image units, with the
+    cells at `cell_places(grid)`."""
     B, h, w = logits.shape
     p = logits.flatten(1).softmax(1).view(B, h, w)
-    gx = torch.linspace(-1, 1, w, dtype=p.dtype, device=p.device) if w > 1 else p.new_zeros(1)
-    gy = torch.linspace(-1, 1, h, dtype=p.dtype, device=p.device) if h > 1 else p.new_zeros(1)
+    gx, gy = cell_places(w, grid, dtype=p.dtype, device=p.device), cell_places(h, grid, dtype=p.dtype, device=p.device)
     return torch.stack([(p.sum(1) * gx).sum(1), (p.sum(2) * gy).sum(1)], 1)
 
 class Detector(nn.Module):
@@ -104,6 +110,7 @@ class Detector(nn.Module):
         lo, hi = cfg.scale_range
         p = (cfg.scale_init - lo) / (hi - lo)
         if cfg.det_head == "softargmax":
+            if cfg.det_centre not in ("scaled", "cells"): raise TvtiError(f"det_centre {cfg.det_centre!r}: expected 'scaled' or 'cells'")
             self.backbone = small_cnn(cfg.det_width, layers=3, grid=None) if cfg.det_backbone == "small" else resnet_map(cfg.det_backbone)
             self.where = nn.Conv2d(self.backbone.out_channels, 1, 1)
             self.head = nn.Linear(self.backbone.out_channels, 2)
@@ -127,6 +134,9 @@ class Detector(nn.Module):
             feat = feat.float()                                         # the tracking loss works on small differences of it
             if self.cfg.det_head == "softargmax":
                 s = lo + (hi - lo) * torch.sigmoid(self.head(feat.mean((2, 3))))
+                if self.cfg.det_centre == "cells":                      # the expected place itself, kept where the box fits
+                    u = soft_argmax(self.where(feat)[:, 0], "cells")
+                    return torch.cat([s, torch.minimum(torch.maximum(u, s - 1), 1 - s)], 1)
                 return torch.cat([s, (1 - s) * soft_argmax(self.where(feat)[:, 0])], 1)
             raw = self.head(feat)
             s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])

@@ -138,7 +138,11 @@ class Objective(nn.Module):
         v, m, f, bg = self.v, self.model, batch["frames"], batch["backgrounds"]
         box = m.detector(f) if v.stn else torch.tensor(FULL_FRAME, dtype=f.dtype).expand(len(f), 4)
         I_crop = crop(f, box, self.cfg.crop)
-        I_tv, I_ti, _ = m.encoder(I_crop, jitter and v.split)
+        I_enc = I_crop
+        if self.cfg.enc_shift > 0 and v.stn and v.split and jitter and rng is not None:      # training only (ours, a trial)
+            d = (torch.rand(len(f), 2, device=f.device) * 2 - 1) * self.cfg.enc_shift * box[:, :2].detach()   # (B, 2)
+            I_enc = crop(f, torch.cat([box[:, :2], box[:, 2:] + d], 1), self.cfg.crop)
+        I_tv, I_ti, _ = m.encoder(I_enc, jitter and v.split)
         out = dict(box=box, I_crop=I_crop, I_tv=I_tv, I_ti=I_ti)
         if v.decoder:
             ti_used = I_ti
