@@ -20,6 +20,7 @@ __all__ = ['RESNET18_FILE', 'LITE0_BLOCKS', 'LITE0_SCALE', 'find_resnet18_weight
 
 # %% ../nbs/09_losses.ipynb #535c0503
 from .core import TvtiError
+from .stn import cell_places
 RESNET18_FILE = "resnet18-f37072fd.pth"     # torchvision's ImageNet weights (IMAGENET1K_V1)
 LITE0_BLOCKS = (1, 2, 4)                    # EfficientNet-Lite0 blocks compared: strides 4, 8, 16, as ResNet-18's layers 1-3
 LITE0_SCALE = 8.0                           # their outputs' rough RMS on frames (7-9 measured); divided out
@@ -103,8 +104,7 @@ def mask_centroid(M):
     H, W = M.shape[-2:]
     m = M[:, 0].float()
     n = m.sum((1, 2)).clamp_min(1e-6)
-    xs = (2 * torch.arange(W, device=M.device, dtype=m.dtype) + 1) / W - 1
-    ys = (2 * torch.arange(H, device=M.device, dtype=m.dtype) + 1) / H - 1
+    xs, ys = cell_places(W, "cells", device=M.device, dtype=m.dtype), cell_places(H, "cells", device=M.device, dtype=m.dtype)
     return torch.stack([(m.sum(1) * xs).sum(1) / n, (m.sum(2) * ys).sum(1) / n], 1)
 
 def centring_loss(box, M, min_mass: float = 1.0):

@@ -134,10 +134,11 @@ class Detector(nn.Module):
             feat = feat.float()                                         # the tracking loss works on small differences of it
             if self.cfg.det_head == "softargmax":
                 s = lo + (hi - lo) * torch.sigmoid(self.head(feat.mean((2, 3))))
+                scores = self.where(feat)[:, 0]                         # (B, h, w)
                 if self.cfg.det_centre == "cells":                      # the expected place itself, kept where the box fits
-                    u = soft_argmax(self.where(feat)[:, 0], "cells")
-                    return torch.cat([s, torch.minimum(torch.maximum(u, s - 1), 1 - s)], 1)
-                return torch.cat([s, (1 - s) * soft_argmax(self.where(feat)[:, 0])], 1)
+                    u = soft_argmax(scores, "cells"); u = torch.minimum(torch.maximum(u, s - 1), 1 - s)
+                else: u = (1 - s) * soft_argmax(scores)
+                return torch.cat([s, u], 1)
             raw = self.head(feat)
             s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
             return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame
