@@ -220,7 +220,8 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
         tc = TrainConfig(**{**saved["train"], **{k: x for k, x in train_options.items() if k in ("steps", "bf16", "channels_last") and x is not None}})
     else:
         if existed: raise TvtiError(f"{run}: already holds a run (config.json); continue it with --resume or choose another folder")
-        v, cfg = get_variant(preset, **(variant_overrides or {})), get_config(config, **(model_overrides or {}))
+        v = get_variant(preset, **(variant_overrides or {}))
+        cfg = get_config(config, **{**dict(v.config), **(model_overrides or {})})     # the preset's defaults, then --set
         bad = sorted(set(train_options) - {f.name for f in fields(TrainConfig)})
         if bad: raise TvtiError(f"unknown training option(s): {', '.join(bad)}")
         tc = TrainConfig(**{k: x for k, x in train_options.items() if x is not None})
@@ -365,7 +366,7 @@ def _check_resume_options(run, data, given: dict, overrides: dict) -> dict | Non
 def tvti_train(
     data: str,                       # dataset folder (tvti-synth or tvti-ingest output)
     run: str,                        # run folder: config.json, log.csv, losses.png, samples/, checkpoints/
-    preset: str = None,              # (default ours) ours, dsl, dsl-stn, dsl-stn-dec, ae-stn-dec, css-stn-dec-split, css, drnet, mv-css, ours-2d, ours-dive, ours-fg
+    preset: str = None,              # (default ours) ours, dsl, dsl-stn, dsl-stn-dec, ae-stn-dec, css-stn-dec-split, css, drnet, mv-css, ours-2d, ours-dive, ours-fg, ours-dive-fg
     config: str = None,              # model configuration: tiny (default) or paper
     steps: int = None,               # total number of steps (also when resuming)
     batch: int = None,               # tuples per step (4 frames each)

@@ -41,19 +41,23 @@ class Variant:
     track_fraction: float = 0.1         # share of the steps spent on tracking + reconstruction first (ours; the paper: 5K of 500K)
     box_prior: bool = True              # the box prior of supplement S.1 (the paper: on H36M, MPI and ski, not on diving)
     fg_prior: bool = False              # our foreground prior (09_losses), weight cfg.fg_weight: an ablation, not the paper
+    config: tuple = ()                  # ((ModelConfig field, value), ...) this preset sets by default; --set still wins
 
     def __post_init__(self):
         if self.contrastive not in ("dsl", "css", "mv-css", None):
             raise TvtiError(f"variant {self.name}: contrastive {self.contrastive!r}: expected dsl, css, mv-css or None")
         if self.css_negatives not in CSS_NEGATIVES:
             raise TvtiError(f"variant {self.name}: css_negatives {self.css_negatives!r}: expected one of {', '.join(CSS_NEGATIVES)}")
+        bad = sorted({k for k, _ in self.config} - {f.name for f in fields(ModelConfig)})
+        if bad: raise TvtiError(f"variant {self.name}: config sets unknown ModelConfig field(s) {', '.join(bad)}")
 
 VARIANTS = {v.name: v for v in [
     Variant("ours"), Variant("dsl", stn=False, decoder=False, split=False), Variant("dsl-stn", decoder=False, split=False),
     Variant("dsl-stn-dec", split=False), Variant("ae-stn-dec", contrastive=None, split=False),
     Variant("css-stn-dec-split", contrastive="css"), Variant("css", stn=False, decoder=False, contrastive="css", split=False),
     Variant("drnet", contrastive=None, drnet=True), Variant("mv-css", stn=False, decoder=False, contrastive="mv-css", split=False),
-    Variant("ours-2d", pose2d=True), Variant("ours-dive", track=True, box_prior=False), Variant("ours-fg", fg_prior=True)]}
+    Variant("ours-2d", pose2d=True), Variant("ours-dive", track=True, box_prior=False), Variant("ours-fg", fg_prior=True),
+    Variant("ours-dive-fg", track=True, fg_prior=True, config=(("prior_size", (0.31, 0.2)), ("prior_centre", None)))]}
 
 def get_variant(name: str, **overrides) -> Variant:
     "The preset `name`, with some fields replaced (e.g. `css_negatives=\"batch\"`)."
