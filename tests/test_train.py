@@ -82,7 +82,6 @@ def test_every_preset_trains_a_few_steps(tmp_path, preset, multiview_tiny):
     assert np.isfinite(r["last_terms"]["total"])
 
 
-
 def test_a_presets_config_defaults_reach_the_run_and_set_overrides_them(tmp_path):
     import json
     quiet_train(TINY, tmp_path / "a", preset="ours-dive-fg", steps=1, batch=2, val_every=1, sample_every=1, d_max=12)
@@ -92,6 +91,7 @@ def test_a_presets_config_defaults_reach_the_run_and_set_overrides_them(tmp_path
     a, b = (json.loads((tmp_path / n / "config.json").read_text())["model"] for n in "ab")
     assert (a["prior_size"], a["prior_centre"]) == ([0.31, 0.2], None)     # the preset's defaults (11_variants)
     assert (b["prior_size"], b["prior_centre"]) == ([0.4, 0.3], None)      # --set wins over them, the rest stays
+
 
 def test_torchrun_two_processes_keep_identical_parameters(tmp_path):
     script = tmp_path / "ddp.py"
