@@ -91,6 +91,9 @@ def test_a_presets_config_defaults_reach_the_run_and_set_overrides_them(tmp_path
     a, b = (json.loads((tmp_path / n / "config.json").read_text())["model"] for n in "ab")
     assert (a["prior_size"], a["prior_centre"]) == ([0.31, 0.2], None)     # the preset's defaults (11_variants)
     assert (b["prior_size"], b["prior_centre"]) == ([0.4, 0.3], None)      # --set wins over them, the rest stays
+    r = quiet_train(TINY, tmp_path / "a", resume=True, steps=2)                # a resumed run keeps them
+    assert r["step"] == 2
+    assert json.loads((tmp_path / "a" / "config.json").read_text())["model"]["prior_size"] == [0.31, 0.2]
 
 
 def test_torchrun_two_processes_keep_identical_parameters(tmp_path):

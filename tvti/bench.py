@@ -27,7 +27,7 @@ __all__ = ['H36M_MODELS', 'DIVE_MODELS', 'CONTROLS', 'CONTROL_OF', 'PAPER_NMPJPE
 
 # %% ../nbs/15_bench.ipynb #bffb38f1
 H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split", "ours", "css", "drnet", "ours-fg"]   # ours-fg: our ablation
-DIVE_MODELS = ["ours-dive", "ours-dive-notrack", "ours-dive-fg"]   # ours-dive-fg: our ablation
+DIVE_MODELS = ["ours-dive", "ours-dive-notrack"]
 # controls: (the variant whose architecture is kept, with its random initial weights; the data set). "imagenet": frozen
 # ImageNet features (Section 4.4, Fig. 8), no variant; "background-subtraction": no network at all (13_pose), no variant
 CONTROLS = {"untrained-ours": ("ours", "h36m"), "untrained-css": ("css", "h36m"), "imagenet": (None, "h36m"), "background-subtraction": (None, "h36m"),

@@ -53,7 +53,7 @@ class ModelConfig:
     prior_slack: float = 0.2           # the centre prior costs nothing this close to prior_centre (06_stn; ours, the paper: 0)
     prior_weight: float = 10.0         # weight of the box prior (ours; at 1 the box outgrew it, see above)
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
-    fg_weight: float = 1.0             # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg)
+    fg_weight: float = 1.0             # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg, ours-dive-fg)
     fg_tau: float = 0.1                # its threshold on max_c |I - B|, in [0, 1] units (ours)
     centre_weight: float = 0.0         # weight of the centring term (09_losses, ours): the box centre follows the decoded mask; 0 (off) as in the paper
     head_width: int = 128              # width of the 2D head Theta and of the scene discriminator (paper's 3D MLP: 1024)
