@@ -354,6 +354,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'tvti.variants.Objective.run_model': ('variants.html#objective.run_model', 'tvti/variants.py'),
                                'tvti.variants.Variant': ('variants.html#variant', 'tvti/variants.py'),
                                'tvti.variants.Variant.__post_init__': ('variants.html#variant.__post_init__', 'tvti/variants.py'),
+                               'tvti.variants.Variant.model_config': ('variants.html#variant.model_config', 'tvti/variants.py'),
                                'tvti.variants._views': ('variants.html#_views', 'tvti/variants.py'),
                                'tvti.variants.batch_options': ('variants.html#batch_options', 'tvti/variants.py'),
                                'tvti.variants.get_variant': ('variants.html#get_variant', 'tvti/variants.py')}}}

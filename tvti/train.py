@@ -221,7 +221,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     else:
         if existed: raise TvtiError(f"{run}: already holds a run (config.json); continue it with --resume or choose another folder")
         v = get_variant(preset, **(variant_overrides or {}))
-        cfg = get_config(config, **{**dict(v.config), **(model_overrides or {})})     # the preset's defaults, then --set
+        cfg = v.model_config(config, **(model_overrides or {}))      # the preset's defaults, then --set
         bad = sorted(set(train_options) - {f.name for f in fields(TrainConfig)})
         if bad: raise TvtiError(f"unknown training option(s): {', '.join(bad)}")
         tc = TrainConfig(**{k: x for k, x in train_options.items() if x is not None})

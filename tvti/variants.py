@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import TvtiError
-from .config import ModelConfig
+from .config import ModelConfig, get_config
 from .data import Dataset
 from .sampling import TupleSampler, swap_partners, fall_start
 from .stn import crop, box_prior, pixels_to_box
@@ -50,6 +50,10 @@ class Variant:
             raise TvtiError(f"variant {self.name}: css_negatives {self.css_negatives!r}: expected one of {', '.join(CSS_NEGATIVES)}")
         bad = sorted({k for k, _ in self.config} - {f.name for f in fields(ModelConfig)})
         if bad: raise TvtiError(f"variant {self.name}: config sets unknown ModelConfig field(s) {', '.join(bad)}")
+
+    def model_config(self, config: str = "tiny", **overrides) -> ModelConfig:
+        "The named configuration with this preset's defaults (`config`), then `overrides` (a user's --set) on top."
+        return get_config(config, **{**dict(self.config), **overrides})
 
 VARIANTS = {v.name: v for v in [
     Variant("ours"), Variant("dsl", stn=False, decoder=False, split=False), Variant("dsl-stn", decoder=False, split=False),
