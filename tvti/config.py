@@ -38,6 +38,7 @@ class ModelConfig:
     dec_channels: tuple = (64, 32, 16) # channels after each of the three upsampling blocks (paper: 128, 64, 32)
     dec_dropout: float = 0.0           # dropout after the fully connected layers (the paper uses dropout; rate ours)
     mask_bias: float = 1.0             # initial bias of the mask logit: masks start mostly on (guard, ours)
+    mask_noise: float = 0.0            # sd of Gaussian noise on the mask logit in training, so that a faint blend costs (08_decoder; ours); 0: off
     min_mask: float = 0.05             # guard: the batch-mean mask in the crop should not fall below this (ours)
     # losses (Eq. 2, 3, 4, 6, 9-14)
     lam: float = 2.0                   # lambda, pixel term of Eq. 2
@@ -108,4 +109,4 @@ def _checked(key: str, x, default):
     return x
 
 # weights and the slack: a negative value would silently turn a term around
-NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight", "enc_shift"}
+NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight", "enc_shift", "mask_noise"}
