@@ -177,6 +177,25 @@ def test_eval_refuses_a_checkpoint_of_another_model(tmp_path):
     assert r.returncode == 2 and "no 3D pose labels" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
+def test_an_older_run_resumed_by_newer_code_still_loads(tmp_path):
+    "A run saved before a configuration field existed, then resumed: its checkpoints record the field, its config.json does not."
+    import json
+    from tvti.pose import load_run
+    from tvti.core import TvtiError
+    out = tmp_path / "run"
+    _quiet_train(TINY, out, steps=2, val_every=2)
+    cfg = json.loads((out / "config.json").read_text())
+    del cfg["model"]["mask_noise"]                             # as an older version of the code wrote it
+    (out / "config.json").write_text(json.dumps(cfg))
+    _quiet_train(TINY, out, steps=4, val_every=2, resume=True)
+    assert load_run(out).cfg.mask_noise == 0.0
+    cfg["model"]["tv_dim"] = 64                                # a field both record, and they differ: refused
+    (out / "config.json").write_text(json.dumps(cfg))
+    try: load_run(out)
+    except TvtiError as e: assert "inconsistent" in str(e) and "tv_dim: 32 against 64" in str(e), e
+    else: raise AssertionError("a configuration that differs from its checkpoint's was loaded")
+
+
 def test_out_of_range_options_are_one_line(tmp_path):
     imgs = _images(tmp_path / "imgs")
     cases = [("tvti-ingest", [imgs, tmp_path / "a", "--fps", "25", "--median-frames", "0"], "--median-frames must be at least 1"),

@@ -108,5 +108,5 @@ def _checked(key: str, x, default):
     if key in NON_NEGATIVE and x < 0: raise TvtiError(f"--set {key}={x!r}: expected a number >= 0")
     return x
 
-# weights and the slack: a negative value would silently turn a term around
+# weights, the slack, the crop shift and the mask noise: a negative value would silently turn a term around or mean nothing
 NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight", "enc_shift", "mask_noise"}

@@ -91,9 +91,15 @@ def load_run(run, which: str = "best") -> Objective:
     if not ck.exists(): ck = run / "checkpoints" / "latest.pt"
     st = load_checkpoint(ck)
     for key, saved_key in (("variant", "variant"), ("model_config", "model")):
-        if key in st and json.loads(json.dumps(st[key])) != saved[saved_key]:      # as JSON: tuples and lists alike
-            raise TvtiError(f"{ck}: holds a {st[key].get('name')!r} {'model' if key == 'variant' else 'configuration'}, but "
-                            f"{run / 'config.json'} describes {saved[saved_key].get('name')!r}; the run folder is inconsistent, so it is not evaluated")
+        if key not in st: continue
+        a, b = json.loads(json.dumps(st[key])), saved[saved_key]                 # as JSON: tuples and lists alike
+        # a field only one side has comes from another version of the code (an older run resumed by newer code
+        # saves the new fields in its checkpoints, not in config.json): compare the fields both record
+        diff = sorted(k for k in a.keys() & b.keys() if a[k] != b[k])
+        if diff:
+            raise TvtiError(f"{ck}: holds a {a.get('name')!r} {'model' if key == 'variant' else 'configuration'}, but "
+                            f"{run / 'config.json'} describes {b.get('name')!r} ({', '.join(f'{k}: {a[k]!r} against {b[k]!r}' for k in diff[:3])}); "
+                            "the run folder is inconsistent, so it is not evaluated")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         obj = Objective(v, cfg)
