@@ -27,7 +27,7 @@ __all__ = ['H36M_MODELS', 'DIVE_MODELS', 'CONTROLS', 'CONTROL_OF', 'PAPER_NMPJPE
 
 # %% ../nbs/15_bench.ipynb #bffb38f1
 H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split", "ours", "css", "drnet", "ours-fg"]   # ours-fg: our ablation
-DIVE_MODELS = ["ours-dive", "ours-dive-notrack"]
+DIVE_MODELS = ["ours-dive", "ours-dive-notrack", "ours-dive-fg"]   # ours-dive-fg: our ablation
 # controls: (the variant whose architecture is kept, with its random initial weights; the data set). "imagenet": frozen
 # ImageNet features (Section 4.4, Fig. 8), no variant; "background-subtraction": no network at all (13_pose), no variant
 CONTROLS = {"untrained-ours": ("ours", "h36m"), "untrained-css": ("css", "h36m"), "imagenet": (None, "h36m"), "background-subtraction": (None, "h36m"),
@@ -56,7 +56,8 @@ class BenchPlan:
     controls: bool = True            # also evaluate the controls (untrained networks, ImageNet features)
     bf16: bool | None = None         # None: bf16 autocast where the CPU has bf16 instructions, else fp32
 
-PLANS = {"full": BenchPlan(), "quick": BenchPlan(seeds=(0,), steps=200, frames=160, dive_videos=10, fractions=(1.0, 0.1))}
+# quick: every 8th frame and 150 steps of Φ, so that its 17 evaluations fit its 15 minutes (every 4th and 200 steps: 18.4 min)
+PLANS = {"full": BenchPlan(), "quick": BenchPlan(seeds=(0,), steps=200, frames=160, dive_videos=10, fractions=(1.0, 0.1), phi_steps=150, every=8)}
 
 # %% ../nbs/15_bench.ipynb #2658d30f
 FIELDS = ["model", "seed", "fraction", "train_frames", "mpjpe", "n_mpjpe", "p_mpjpe", "box_iou", "mask_iou", "mask_precision", "mask_recall", "train_seconds"]
