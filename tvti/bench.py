@@ -56,7 +56,7 @@ class BenchPlan:
     controls: bool = True            # also evaluate the controls (untrained networks, ImageNet features)
     bf16: bool | None = None         # None: bf16 autocast where the CPU has bf16 instructions, else fp32
 
-# quick: every 8th frame and 150 steps of Φ, so that its 17 evaluations fit its 15 minutes (every 4th and 200 steps: 18.4 min)
+# quick: every 8th frame and 150 steps of Φ bring it to its 15 minutes (every 4th and 200 steps took 18.4 min; FINDINGS)
 PLANS = {"full": BenchPlan(), "quick": BenchPlan(seeds=(0,), steps=200, frames=160, dive_videos=10, fractions=(1.0, 0.1), phi_steps=150, every=8)}
 
 # %% ../nbs/15_bench.ipynb #2658d30f
@@ -402,9 +402,9 @@ def tvti_bench(
     quick: store_true = False,    # the 15-minute plan (one seed, fewer steps); default: the full 90-minute plan
     speed: store_true = False,    # only the performance report (speed.md)
     seeds: str = None,            # comma-separated seeds, replacing the plan's
-    models: str = None,           # comma-separated models (default: all of Tables 1, 4 and 5)
+    models: str = None,           # comma-separated models (default: all of Tables 1, 4 and 5, and the ablations ours-fg and ours-dive-fg)
     steps: int = None,            # training steps of every model, replacing the plan's
-    phi_steps: int = None,        # optimiser steps of each pose regressor, replacing the plan's (300)
+    phi_steps: int = None,        # optimiser steps of each pose regressor, replacing the plan's (full 200, quick 150)
     no_controls: store_true = False,  # skip the controls (untrained networks, ImageNet features, background subtraction); the image-free levels stay
     precision: str = "auto",      # auto (bf16 where the CPU has bf16 instructions, else fp32), bf16 or fp32
     paper_size: int = None,       # --speed: frame side for the paper configuration (default 256 on CPU, 500 on GPU)
