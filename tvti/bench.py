@@ -341,18 +341,19 @@ def speed_one(config: str, precision: str, data, device: str = "cpu", steps: int
         if i >= warmup: times.append(time.perf_counter() - t)
     opt.zero_grad()
     flops = step_flops(obj, get(), rng, bm.sampler.d_max, ctx)
-    step = float(np.median(times))
+    step = float(np.median(times))                    # the median: one slow step (another process, the allocator) does not move it
     mem = torch.cuda.max_memory_allocated() / 2 ** 20 if device == "cuda" else peak_rss_mb()
     return dict(config=config, device=device, precision=precision, frame=f"{ds[0].height}x{ds[0].width}", images_per_step=4 * B,
-                ms_per_step=1000 * step, images_per_s=4 * B / step, gflop_per_step=flops / 1e9, gflops=flops / step / 1e9, peak_mb=mem)
+                ms_per_step=1000 * step, ms_min=1000 * min(times), ms_max=1000 * max(times), steps=len(times), images_per_s=4 * B / step, gflop_per_step=flops / 1e9, gflops=flops / step / 1e9, peak_mb=mem)
 
 def _speed_child():
     "Entry point of the fresh process `speed_report` starts for each measurement: arguments and result as JSON."
     a = json.loads(sys.argv[1])
     print("RESULT " + json.dumps(speed_one(**a)))
 
-def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 5, progress: bool = True, command: str | None = None) -> str:
-    "Measure, write out/speed.md and out/speed.json, and return the markdown."
+def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 20, progress: bool = True, command: str | None = None) -> str:
+    """Measure, write out/speed.md and out/speed.json, and return the markdown. `steps`: timed steps of each
+    measurement (a quarter of them, at least 3, for `paper` on a CPU, where a step takes seconds)."""
     from tvti.demo import machine
     from tvti.variants import BatchMaker
     from tvti.data import load_dataset
@@ -371,7 +372,7 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
     rows = []
     jobs = [(c, p, d) for d in devices for c in ("tiny", "paper") for p in ("fp32", "bf16")]
     for c, p, d in tqdm(jobs, desc="speed", disable=not progress):
-        arg = json.dumps(dict(config=c, precision=p, data=str(tiny if c == "tiny" else big), device=d, steps=steps if c == "tiny" or d == "cuda" else max(2, steps // 2)))
+        arg = json.dumps(dict(config=c, precision=p, data=str(tiny if c == "tiny" else big), device=d, steps=steps if c == "tiny" or d == "cuda" else max(3, steps // 4)))
         res = subprocess.run([sys.executable, "-c", "import sys; from tvti.bench import _speed_child; _speed_child()", arg], capture_output=True, text=True)
         line = next((l for l in res.stdout.splitlines() if l.startswith("RESULT ")), None)
         if line is None: raise TvtiError(f"speed measurement {c}/{p}/{d} failed:\n{res.stderr[-2000:]}")
@@ -381,10 +382,11 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
         bm = BatchMaker(load_dataset(data)); g = np.random.default_rng(0); t0, n = time.perf_counter(), 0
         while time.perf_counter() - t0 < 3: n += len(bm.tuples(B, g)["frames"])
         loader[name] = n / (time.perf_counter() - t0)
-    lines = ["| config | device | precision | frame | images/step | ms/step | images/s | GFLOP/step | GFLOP/s | of peak | peak memory (MB) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| config | device | precision | frame | images/step | ms/step (median) | fastest-slowest (steps) | images/s | GFLOP/step | GFLOP/s | of peak | peak memory (MB) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['config']} | {r['device']} | {r['precision']} | {r['frame']} | {r['images_per_step']} | {r['ms_per_step']:.0f} | "
+                     f"{r['ms_min']:.0f}-{r['ms_max']:.0f} ({r['steps']}) | "
                      f"{r['images_per_s']:.1f} | {r['gflop_per_step']:.1f} | {r['gflops']:.0f} | {100 * r['peak_fraction']:.0f}% | {r['peak_mb']:.0f} |")
     md = "\n".join(lines) + "\n\n" + "; ".join(f"{d} peak ({p}, 2048x2048 matmul): {v / 1e9:.0f} GFLOP/s" for (d, p), v in peaks.items())
     md += "; data loader alone: " + ", ".join(f"{k} {v:.0f} images/s" for k, v in loader.items()) + f". Machine: {machine()}."
