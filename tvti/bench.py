@@ -351,6 +351,16 @@ def _speed_child():
     a = json.loads(sys.argv[1])
     print("RESULT " + json.dumps(speed_one(**a)))
 
+def _timed_steps(config: str, device: str, steps: int) -> int:
+    "How many steps a speed measurement times: `steps`, but a quarter of them (at least 3) for `paper` on a CPU, where a step takes seconds."
+    return steps if config == "tiny" or device == "cuda" else max(3, steps // 4)
+
+def _speed_row(r: dict) -> str:
+    "One measurement as a row of the speed table."
+    return (f"| {r['config']} | {r['device']} | {r['precision']} | {r['frame']} | {r['images_per_step']} | {r['ms_per_step']:.0f} | "
+            f"{r['ms_min']:.0f}-{r['ms_max']:.0f} ({r['steps']}) | {r['images_per_s']:.1f} | {r['gflop_per_step']:.1f} | {r['gflops']:.0f} | "
+            f"{100 * r['peak_fraction']:.0f}% | {r['peak_mb']:.0f} |")
+
 def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 20, progress: bool = True, command: str | None = None) -> str:
     """Measure, write out/speed.md and out/speed.json, and return the markdown. `steps`: timed steps of each
     measurement (a quarter of them, at least 3, for `paper` on a CPU, where a step takes seconds)."""
@@ -372,7 +382,7 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
     rows = []
     jobs = [(c, p, d) for d in devices for c in ("tiny", "paper") for p in ("fp32", "bf16")]
     for c, p, d in tqdm(jobs, desc="speed", disable=not progress):
-        arg = json.dumps(dict(config=c, precision=p, data=str(tiny if c == "tiny" else big), device=d, steps=steps if c == "tiny" or d == "cuda" else max(3, steps // 4)))
+        arg = json.dumps(dict(config=c, precision=p, data=str(tiny if c == "tiny" else big), device=d, steps=_timed_steps(c, d, steps)))
         res = subprocess.run([sys.executable, "-c", "import sys; from tvti.bench import _speed_child; _speed_child()", arg], capture_output=True, text=True)
         line = next((l for l in res.stdout.splitlines() if l.startswith("RESULT ")), None)
         if line is None: raise TvtiError(f"speed measurement {c}/{p}/{d} failed:\n{res.stderr[-2000:]}")
@@ -384,10 +394,7 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
         loader[name] = n / (time.perf_counter() - t0)
     lines = ["| config | device | precision | frame | images/step | ms/step (median) | fastest-slowest (steps) | images/s | GFLOP/step | GFLOP/s | of peak | peak memory (MB) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['config']} | {r['device']} | {r['precision']} | {r['frame']} | {r['images_per_step']} | {r['ms_per_step']:.0f} | "
-                     f"{r['ms_min']:.0f}-{r['ms_max']:.0f} ({r['steps']}) | "
-                     f"{r['images_per_s']:.1f} | {r['gflop_per_step']:.1f} | {r['gflops']:.0f} | {100 * r['peak_fraction']:.0f}% | {r['peak_mb']:.0f} |")
+    lines += [_speed_row(r) for r in rows]
     md = "\n".join(lines) + "\n\n" + "; ".join(f"{d} peak ({p}, 2048x2048 matmul): {v / 1e9:.0f} GFLOP/s" for (d, p), v in peaks.items())
     md += "; data loader alone: " + ", ".join(f"{k} {v:.0f} images/s" for k, v in loader.items()) + f". Machine: {machine()}."
     md += "\n\nPrecision that `--precision auto` picks here: " + "; ".join(choose_precision("auto", d)[1] for d in devices) + "."
