@@ -316,6 +316,7 @@ def step_flops(obj, batch, rng, d_max, ctx) -> int:
 
 def speed_one(config: str, precision: str, data, device: str = "cpu", steps: int = 5, warmup: int = 2) -> dict:
     "Time `steps` training steps of `ours` (after `warmup`), count their FLOPs, and report this process's peak memory."
+    if steps < 1 or warmup < 0: raise TvtiError(f"speed_one: steps ({steps}) must be at least 1 and warmup ({warmup}) at least 0")
     from tvti.config import get_config
     from tvti.data import load_dataset
     from tvti.variants import get_variant, Objective, BatchMaker
@@ -364,6 +365,7 @@ def _speed_row(r: dict) -> str:
 def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 20, progress: bool = True, command: str | None = None) -> str:
     """Measure, write out/speed.md and out/speed.json, and return the markdown. `steps`: timed steps of each
     measurement (a quarter of them, at least 3, for `paper` on a CPU, where a step takes seconds)."""
+    if steps < 1: raise TvtiError(f"speed_report: steps ({steps}) must be at least 1")
     from tvti.demo import machine
     from tvti.variants import BatchMaker
     from tvti.data import load_dataset
