@@ -79,3 +79,32 @@ def test_crop_diagnosis(tmp_path):
         assert r.returncode == 0, r.stderr
         r = run(DIAG, tmp_path / preset, TINY, "--modes", modes)
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (preset, r.stderr)
+
+
+AGREE = ROOT / "tools" / "step_agreement.py"
+
+
+def test_step_agreement_gap_by_hand():
+    sys.path.insert(0, str(ROOT / "tools"))
+    from step_agreement import gap
+    a, b = [1.0] * 30, [1.0] * 10 + [2.0] * 20      # running means over 20 steps: a's stays 1, b's grows from 1.5 to 2
+    # the largest |mean_a - mean_b| / mean_b over steps 20..30: at step 30, 1 against 2 (at step 20, 0.5 against 1.5)
+    assert abs(gap(a, b) - 0.5) < 1e-12 and abs(gap(a[:20], b[:20]) - 0.5 / 1.5) < 1e-12
+    assert gap(b, b) == 0.0
+
+
+def test_step_agreement_same_code_agrees_exactly(tmp_path):
+    # the checkout against itself: training is deterministic on a CPU, so both gaps are zero in either precision
+    r = run(AGREE, ROOT, tmp_path / "out", "--steps", 40, timeout=900)
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "out" / "step-agreement.json").read_text())
+    assert res["gap_fp32"] == 0.0 and res["gap_bf16"] == 0.0 and res["agrees"] and res["tolerance"] > 0, res
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"step-agreement.csv", "step-agreement.json", "step-agreement.png"}
+
+
+def test_step_agreement_bad_input(tmp_path):
+    r = run(AGREE, tmp_path, tmp_path / "out")
+    assert r.returncode == 2 and f"{tmp_path}: expected a checkout of tvti" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = run(AGREE, ROOT, tmp_path / "out", "--steps", 10)
+    assert r.returncode == 2 and "--steps 10: expected at least 40" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()

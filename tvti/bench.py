@@ -23,7 +23,8 @@ from .variants import VARIANTS, Objective, get_variant
 __all__ = ['H36M_MODELS', 'DIVE_MODELS', 'CONTROLS', 'CONTROL_OF', 'PAPER_NMPJPE', 'RATIOS', 'PLANS', 'FIELDS', 'LEVEL_NAMES',
            'BenchPlan', 'data_kind', 'control_source', 'bench_one', 'write_text', 'write_csv', 'make_bench_data',
            'summarise', 'results_markdown', 'ratios', 'ratios_markdown', 'against_controls', 'controls_markdown',
-           'plot_fractions', 'run_bench', 'peak_matmul_flops', 'step_flops', 'speed_one', 'speed_report', 'tvti_bench']
+           'plot_fractions', 'run_bench', 'peak_matmul_flops', 'step_flops', 'speed_one', 'speed_ratios',
+           'speed_report', 'tvti_bench']
 
 # %% ../nbs/15_bench.ipynb #bffb38f1
 H36M_MODELS = ["dsl", "dsl-stn", "dsl-stn-dec", "ae-stn-dec", "css-stn-dec-split", "ours", "css", "drnet", "ours-fg"]   # ours-fg: our ablation
@@ -358,14 +359,32 @@ def _timed_steps(config: str, device: str, steps: int) -> int:
 
 def _speed_row(r: dict) -> str:
     "One measurement as a row of the speed table."
-    return (f"| {r['config']} | {r['device']} | {r['precision']} | {r['frame']} | {r['images_per_step']} | {r['ms_per_step']:.0f} | "
+    return (f"| {r.get('code', 'this')} | {r['config']} | {r['device']} | {r['precision']} | {r['frame']} | {r['images_per_step']} | {r['ms_per_step']:.0f} | "
             f"{r['ms_min']:.0f}-{r['ms_max']:.0f} ({r['steps']}) | {r['images_per_s']:.1f} | {r['gflop_per_step']:.1f} | {r['gflops']:.0f} | "
             f"{100 * r['peak_fraction']:.0f}% | {r['peak_mb']:.0f} |")
 
-def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 20, progress: bool = True, command: str | None = None) -> str:
+def _checkout(folder) -> str:
+    "A name for the tvti checkout in `folder` (its commit, where git knows it), or a `TvtiError` if it holds none."
+    folder = Path(folder)
+    if not (folder / "tvti" / "bench.py").is_file():
+        raise TvtiError(f"--against {folder}: expected a checkout of tvti (a folder holding tvti/bench.py), e.g. from git worktree add")
+    r = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%h %cs"], capture_output=True, text=True)
+    return f"{folder} ({r.stdout.strip()})" if r.returncode == 0 and r.stdout.strip() else str(folder)
+
+def speed_ratios(rows: list[dict]) -> list[str]:
+    "For each measurement of this code with one of the code in `--against` beside it: its images/s over theirs."
+    before = {(r["config"], r["device"], r["precision"]): r for r in rows if r.get("code") == "before"}
+    return [f"{r['config']} {r['device']} {r['precision']}: {r['images_per_s'] / b['images_per_s']:.2f}x"
+            for r in rows if r.get("code", "this") == "this" and (b := before.get((r["config"], r["device"], r["precision"])))]
+
+def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 20, progress: bool = True, command: str | None = None,
+                 against=None) -> str:
     """Measure, write out/speed.md and out/speed.json, and return the markdown. `steps`: timed steps of each
-    measurement (a quarter of them, at least 3, for `paper` on a CPU, where a step takes seconds)."""
+    measurement (a quarter of them, at least 3, for `paper` on a CPU, where a step takes seconds). `against`: a
+    folder with another checkout of tvti (an older commit) measured in the same run, each of its measurements
+    right before the same one of this code, and the ratios of images/s."""
     if steps < 1: raise TvtiError(f"speed_report: steps ({steps}) must be at least 1")
+    other = _checkout(against) if against is not None else None
     from tvti.demo import machine
     from tvti.variants import BatchMaker
     from tvti.data import load_dataset
@@ -382,27 +401,35 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
         synthesize(big, "h36m-like", seed=0, size=(paper_size, paper_size), frames=120, actions=["walking", "boxing"], progress=False)
     peaks = {(d, p): peak_matmul_flops(torch.float32 if p == "fp32" else torch.bfloat16, d) for d in devices for p in ("fp32", "bf16")}
     rows = []
-    jobs = [(c, p, d) for d in devices for c in ("tiny", "paper") for p in ("fp32", "bf16")]
-    for c, p, d in tqdm(jobs, desc="speed", disable=not progress):
-        arg = json.dumps(dict(config=c, precision=p, data=str(tiny if c == "tiny" else big), device=d, steps=_timed_steps(c, d, steps)))
-        res = subprocess.run([sys.executable, "-c", "import sys; from tvti.bench import _speed_child; _speed_child()", arg], capture_output=True, text=True)
+    jobs = [(c, p, d, code) for d in devices for c in ("tiny", "paper") for p in ("fp32", "bf16") for code in (["before"] if other else []) + ["this"]]
+    here = str(Path(__file__).resolve().parents[1]) if "__file__" in globals() else str(Path.cwd().parent)
+    for c, p, d, code in tqdm(jobs, desc="speed", disable=not progress):
+        arg = json.dumps(dict(config=c, precision=p, data=str((tiny if c == "tiny" else big).resolve()), device=d, steps=_timed_steps(c, d, steps)))
+        tree = str(Path(against).resolve()) if code == "before" else here         # whose tvti the child imports
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([tree, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        res = subprocess.run([sys.executable, "-c", "import sys, tvti; print('TVTI ' + tvti.__file__); from tvti.bench import _speed_child; _speed_child()", arg],
+                             capture_output=True, text=True, env=env, cwd=tree)     # python -c puts its folder first on the path
         line = next((l for l in res.stdout.splitlines() if l.startswith("RESULT ")), None)
-        if line is None: raise TvtiError(f"speed measurement {c}/{p}/{d} failed:\n{res.stderr[-2000:]}")
-        r = json.loads(line[7:]); r["peak_fraction"] = r["gflops"] * 1e9 / peaks[(d, p)]; rows.append(r)
+        if line is None: raise TvtiError(f"speed measurement {c}/{p}/{d} ({code}) failed:\n{res.stderr[-2000:]}")
+        used = next(l[5:] for l in res.stdout.splitlines() if l.startswith("TVTI "))
+        if not Path(used).resolve().is_relative_to(Path(tree).resolve()): raise TvtiError(f"speed measurement ({code}) imported {used}, not the tvti in {tree}")
+        r = json.loads(line[7:]); r["peak_fraction"] = r["gflops"] * 1e9 / peaks[(d, p)]; r["code"] = code; rows.append(r)
     loader = {}
     for name, data, B in (("tiny", tiny, 4), ("paper", big, 2)):
         bm = BatchMaker(load_dataset(data)); g = np.random.default_rng(0); t0, n = time.perf_counter(), 0
         while time.perf_counter() - t0 < 3: n += len(bm.tuples(B, g)["frames"])
         loader[name] = n / (time.perf_counter() - t0)
-    lines = ["| config | device | precision | frame | images/step | ms/step (median) | fastest-slowest (steps) | images/s | GFLOP/step | GFLOP/s | of peak | peak memory (MB) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| code | config | device | precision | frame | images/step | ms/step (median) | fastest-slowest (steps) | images/s | GFLOP/step | GFLOP/s | of peak | peak memory (MB) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [_speed_row(r) for r in rows]
     md = "\n".join(lines) + "\n\n" + "; ".join(f"{d} peak ({p}, 2048x2048 matmul): {v / 1e9:.0f} GFLOP/s" for (d, p), v in peaks.items())
     md += "; data loader alone: " + ", ".join(f"{k} {v:.0f} images/s" for k, v in loader.items()) + f". Machine: {machine()}."
     md += "\n\nPrecision that `--precision auto` picks here: " + "; ".join(choose_precision("auto", d)[1] for d in devices) + "."
+    if other: md += f"\n\nCode: `this` is {here}; `before` is {other}. Images/s of this over before: " + "; ".join(speed_ratios(rows)) + "."
     write_text(out / "speed.md", md + "\n")
     save_json(dict(rows=rows, peaks={f"{d}/{p}": v for (d, p), v in peaks.items()}, loader=loader, machine=machine(),
-                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), command=command or "speed_report"), out / "speed.json")
+                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), command=command or "speed_report",
+                   against=other, ratios=speed_ratios(rows)), out / "speed.json")
     return md
 
 # %% ../nbs/15_bench.ipynb #d85afcae
@@ -419,11 +446,13 @@ def tvti_bench(
     no_controls: store_true = False,  # skip the controls (untrained networks, ImageNet features, background subtraction); the image-free levels stay
     precision: str = "auto",      # auto (bf16 where the CPU has bf16 instructions, else fp32), bf16 or fp32
     paper_size: int = None,       # --speed: frame side for the paper configuration (default 256 on CPU, 500 on GPU)
+    against: str = None,          # --speed: also measure the tvti checkout in this folder (e.g. an older commit, from git worktree add) and give the ratios
     quiet: store_true = False,    # no progress bars
 ):
     "Rerun the paper's comparisons on TVTI-Synth (Tables 1, 4, 5) with one command, or measure training speed (--speed)."
     if speed:
-        print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]))); return
+        print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), against=against)); return
+    if against is not None: raise TvtiError("--against applies to --speed")
     over = {k: v for k, v in (("steps", steps), ("phi_steps", phi_steps)) if v}
     if no_controls: over["controls"] = False
     use_bf16, line = choose_precision(precision)
