@@ -122,3 +122,25 @@ def test_bench_command(tmp_path):
     assert r.returncode == 2 and "unknown nonsense" in r.stderr
     r = run(command("tvti-bench"), "--out", tmp_path / "b3", "--seeds", "0,one", "--quiet")
     assert r.returncode == 2 and "expected comma-separated integers" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bench_curve_command(tmp_path):
+    "The learning curve from the command line: css to one point on the committed sample, its outputs, a rerun that computes nothing, bad options."
+    from conftest import ROOT
+    out, tiny = tmp_path / "curve", ROOT / "data_samples" / "tiny"
+    args = (command("tvti-bench"), "--curve", "--out", out, "--data", tiny, "--cap", "500", "--models", "css", "--seeds", "1", "--precision", "fp32", "--quiet")
+    r = run(*args, timeout=900)
+    assert r.returncode == 0, r.stderr
+    for f in ("curve.csv", "curve.png", "curve.json", "plan.json"): assert (out / f).exists(), f
+    points = sorted(p.name for p in (out / "points").iterdir())
+    assert points == ["background-subtraction-s0-000000.json", "css-s0-000500.json", "untrained-css-s0-000000.json"], points
+    assert "css: no plateau yet; last point 500 steps" in r.stdout and "3 points" in r.stdout
+    stamps = {p: p.stat().st_mtime_ns for p in (out / "points").iterdir()}
+    r = run(*args, timeout=300)
+    assert r.returncode == 0 and {p: p.stat().st_mtime_ns for p in (out / "points").iterdir()} == stamps, r.stderr
+    for bad, says in ((["--cap", "3000"], "not a doubling of first 500"), (["--models", "ours,drnet"], "drnet not in the curve's models"),
+                      (["--seeds", "0,1"], "the number of seeds of every model"), (["--quick"], "--curve takes --out")):
+        r = run(command("tvti-bench"), "--curve", "--out", tmp_path / "c2", *bad, "--quiet")
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (bad, r.stderr)
+    r = run(command("tvti-bench"), "--out", tmp_path / "c3", "--cap", "1000", "--quiet")
+    assert r.returncode == 2 and "--cap and --data apply to --curve" in r.stderr

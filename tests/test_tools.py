@@ -108,3 +108,32 @@ def test_step_agreement_bad_input(tmp_path):
     r = run(AGREE, ROOT, tmp_path / "out", "--steps", 10)
     assert r.returncode == 2 and "--steps 10: expected at least 40" in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
+
+
+CUES_TOOL = ROOT / "tools" / "dsl_cues.py"
+
+
+def test_dsl_of_a_constant_code_by_hand():
+    # a constant code has cosine 1 everywhere: Eq. 5 then costs the weight of |sim| alone, 0 up to d_max / 2 and
+    # min(2 d / d_max - 1, 1) beyond (Fig. 3); the nearby frame costs 0, the away frame 1
+    sys.path.insert(0, str(ROOT / "tools"))
+    from dsl_cues import dsl_of
+    code = [np.ones((50, 4), np.float32)]
+    s, r = np.zeros(3, int), np.array([20, 20, 25])
+    n, i, a = np.array([21, 19, 27]), np.array([30, 35, 40]), np.array([45, 0, 49])
+    d_max = 20
+    by_hand = np.mean([0 + min(max(2 * abs(ii - rr) / d_max - 1, 0), 1) + 1 for rr, ii in zip(r, i)])   # inter: 0, 0.5, 0.5
+    assert abs(dsl_of(code, (s, r, n, i, a), d_max) - by_hand) < 1e-6 and abs(by_hand - 4 / 3) < 1e-9
+
+
+def test_dsl_cues_on_the_sample(tmp_path):
+    js = tmp_path / "cues.json"
+    r = run(CUES_TOOL, TINY, "--steps", 20, "--tuples", 64, "--out", js)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())
+    assert set(res["loss"]) == {"pose", "box", "background", "lighting", "box+background+lighting", "constant code", "random codes"}
+    assert all(0 <= v <= 6 for v in res["loss"].values()), res       # Eq. 6 sums three terms of Eq. 5, each at most 2
+    r = run(CUES_TOOL, tmp_path, "--steps", 5)
+    assert r.returncode == 2 and "dsl_cues: error:" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = run(CUES_TOOL, TINY, tmp_path, "--steps", 5)
+    assert r.returncode == 2 and f"{tmp_path}: not a tvti-train run folder" in r.stderr, r.stderr

@@ -432,6 +432,28 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
                    against=other, ratios=speed_ratios(rows)), out / "speed.json")
     return md
 
+# %% ../nbs/15_bench.ipynb #35943dda
+def _curve_command(out, cap, data, seeds, models, precision, quiet, command):
+    "`tvti-bench --curve`: the plan from the options, then `tvti.curve.run_curve`, and a summary."
+    from tvti.curve import CurvePlan, CURVE_MODELS, run_curve
+    ms = dict(CURVE_MODELS)
+    if models:
+        bad = [m for m in models.split(",") if m not in CURVE_MODELS]
+        if bad: raise TvtiError(f"--models: {', '.join(bad)} not in the curve's models ({', '.join(CURVE_MODELS)})")
+        ms = {m: ms[m] for m in models.split(",")}
+    if seeds:
+        try: k = int(seeds)
+        except ValueError: raise TvtiError(f"--seeds {seeds!r}: with --curve, the number of seeds of every model (seeds 0 .. N-1)") from None
+        if k < 1: raise TvtiError(f"--seeds {k}: expected at least 1")
+        ms = {m: k for m in ms}
+    plan = CurvePlan(models=ms, **({"cap": cap} if cap else {}))
+    use_bf16, line = choose_precision(precision)
+    if not quiet: print(f"tvti-bench --curve: precision {line}; {len(plan.jobs())} points to {plan.cap} steps in {out}")
+    r = run_curve(out, plan, data=data, bf16=use_bf16, progress=not quiet, command=command)
+    for m, p in r["plateau"].items():
+        print(f"{m}: {'plateau at' if p['plateau'] else 'no plateau yet; last point'} {p['steps']} steps (validation N-MPJPE {p['val']:.1f})")
+    print(f"\ntvti-bench --curve: {out}/curve.csv, curve.png, curve.json; {r['points']} points; {r['seconds'] / 3600:.1f} h of work so far")
+
 # %% ../nbs/15_bench.ipynb #d85afcae
 @call_parse
 @cli_errors("tvti-bench")
@@ -439,7 +461,10 @@ def tvti_bench(
     out: str = "tvti-bench-out",  # folder for the data, the runs, the tables and the figure
     quick: store_true = False,    # the 15-minute plan (one seed, fewer steps); default: the full 90-minute plan
     speed: store_true = False,    # only the performance report (speed.md)
-    seeds: str = None,            # comma-separated seeds, replacing the plan's
+    curve: store_true = False,    # the learning curves instead (16_curve): each model to --cap steps, evaluated at every doubling; resumable
+    cap: int = None,              # --curve: the last doubling of the steps (default 16000; the first is 500)
+    data: str = None,             # --curve: a labelled dataset folder instead of the bench's h36m-like set
+    seeds: str = None,            # comma-separated seeds, replacing the plan's (--curve: how many seeds every model gets)
     models: str = None,           # comma-separated models (default: all of Tables 1, 4 and 5, and the ablations ours-fg and ours-dive-fg)
     steps: int = None,            # training steps of every model, replacing the plan's
     phi_steps: int = None,        # optimiser steps of each pose regressor, replacing the plan's (full 200, quick 150)
@@ -449,7 +474,12 @@ def tvti_bench(
     against: str = None,          # --speed: also measure the tvti checkout in this folder (e.g. an older commit, from git worktree add) and give the ratios
     quiet: store_true = False,    # no progress bars
 ):
-    "Rerun the paper's comparisons on TVTI-Synth (Tables 1, 4, 5) with one command, or measure training speed (--speed)."
+    "Rerun the paper's comparisons on TVTI-Synth (Tables 1, 4, 5) with one command, measure training speed (--speed), or draw learning curves (--curve)."
+    if speed and curve: raise TvtiError("--speed and --curve: choose one")
+    if not curve and (cap is not None or data is not None): raise TvtiError("--cap and --data apply to --curve")
+    if curve and (quick or steps or phi_steps or no_controls or against):
+        raise TvtiError("--curve takes --out, --cap, --data, --models, --seeds, --precision and --quiet; its plan fixes the rest (16_curve)")
+    if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, " ".join(["tvti-bench", *sys.argv[1:]]))
     if speed:
         print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), against=against)); return
     if against is not None: raise TvtiError("--against applies to --speed")

@@ -235,10 +235,12 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
             phi, mu, sd, val = fit_regressor(tr["features"][keep], tr["pose3d"][keep], F[val_split]["features"], F[val_split]["pose3d"],
                                              kind, steps=steps, seed=seed)
             cache["phi", kind, f"{frac:g}", steps, seed, every] = (phi, mu, sd)
-            with torch.no_grad(): pred = phi((F["test"]["features"] - mu) / sd).view(-1, 17, 3) * 1000
+            with torch.no_grad():
+                pred = phi((F["test"]["features"] - mu) / sd).view(-1, 17, 3) * 1000
+                pred_val = phi((F[val_split]["features"] - mu) / sd).view(-1, 17, 3) * 1000     # for choices made on validation subjects
             gt = F["test"]["pose3d"]
             out[kind] = {"mpjpe": mpjpe(pred, gt).item(), "n_mpjpe": n_mpjpe(pred, gt).item(), "p_mpjpe": p_mpjpe(pred, gt).item(),
-                         "val_mpjpe": val, "train_frames": int(len(keep))}
+                         "val_mpjpe": val, "val_n_mpjpe": n_mpjpe(pred_val, F[val_split]["pose3d"]).item(), "train_frames": int(len(keep))}
         res["fractions"][f"{frac:g}"] = out
     return res
 
