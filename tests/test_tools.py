@@ -128,12 +128,31 @@ def test_dsl_of_a_constant_code_by_hand():
 
 def test_dsl_cues_on_the_sample(tmp_path):
     js = tmp_path / "cues.json"
-    r = run(CUES_TOOL, TINY, "--steps", 20, "--tuples", 64, "--out", js)
+    r = run(CUES_TOOL, TINY, "--steps", 20, "--tuples", 64, "--untrained", "--out", js)
     assert r.returncode == 0, r.stderr
     res = json.loads(js.read_text())
-    assert set(res["loss"]) == {"pose", "box", "background", "lighting", "box+background+lighting", "constant code", "random codes"}
+    assert set(res["loss"]) == {"pose", "box", "background", "lighting", "box+background+lighting", "constant code", "random codes", "I_tv of an untrained ours"}
     assert all(0 <= v <= 6 for v in res["loss"].values()), res       # Eq. 6 sums three terms of Eq. 5, each at most 2
     r = run(CUES_TOOL, tmp_path, "--steps", 5)
     assert r.returncode == 2 and "dsl_cues: error:" in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = run(CUES_TOOL, TINY, tmp_path, "--steps", 5)
     assert r.returncode == 2 and f"{tmp_path}: not a tvti-train run folder" in r.stderr, r.stderr
+
+
+RATIO_TOOL = ROOT / "tools" / "grad_ratio.py"
+
+
+def test_grad_ratio_on_the_sample(tmp_path):
+    # ρ scales only the reconstruction: the contrastive term's gradient is the same under every ρ (same batches),
+    # and with ρ = 0 the reconstruction's gradient is the pixel term's alone, smaller than with the feature term added
+    js = tmp_path / "ratio.json"
+    r = run(RATIO_TOOL, TINY, "--rho", "0,0.2,2", "--batches", 2, "--out", js)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())["rho"]
+    c = [res[k]["contrastive_norm"]["backbone"] for k in ("0", "0.2", "2")]
+    assert max(c) - min(c) <= 1e-5 * max(c), c
+    rec = [res[k]["reconst_norm"]["backbone"] for k in ("0", "0.2", "2")]
+    assert rec[0] < rec[2], rec
+    for k in res: assert abs(res[k]["ratio"]["backbone"] - 0.01 / res[k]["alpha_equal"]) < 1e-9
+    r = run(RATIO_TOOL, TINY, "--rho", "a,b")
+    assert r.returncode == 2 and "--rho 'a,b': expected comma-separated numbers" in r.stderr, r.stderr

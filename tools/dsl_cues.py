@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What solves the contrastive task? The DSL loss (Eq. 5-6) that each cue of a labelled dataset reaches alone.
 
-    python tools/dsl_cues.py DATA [RUN ...] [--out OUT.json] [--steps 2000] [--tuples 4096] [--seed 0]
+    python tools/dsl_cues.py DATA [RUN ...] [--which best] [--untrained] [--out OUT.json] [--steps 2000] [--tuples 4096]
 
 A diagnosis that reads labels, so it never feeds training. For every frame of the train and validation splits it
 forms five cues: the true 3D pose (root-relative), the true box (centre and size), the background inside that box
@@ -9,7 +9,8 @@ forms five cues: the true 3D pose (root-relative), the true box (centre and size
 small MLP (2 x 128, ReLU, a 32-number code) is trained with the DSL loss on tuples of the train split, drawn as
 training draws them (same d_pos and d_max), then scored on tuples of the validation subjects. A cue that reaches a
 loss as low as the true pose's would let a model solve the task without pose. Beside them: the `I_tv` of each
-trained RUN (its frozen encoder on the plain crops, no extra layer), a constant code, and random codes."""
+trained RUN (its frozen encoder on the plain crops, no extra layer), with --untrained that of a new `ours` network
+(seed 0) as a control, a constant code, and random codes."""
 import json, sys
 from pathlib import Path
 import numpy as np
@@ -74,10 +75,10 @@ def fit_cue(train_cue, train_sampler, d_max: int, steps: int, seed: int, batch: 
     return net.eval(), mu, sd
 
 
-def run_codes(run, ds, split: str) -> list:
-    "The frozen `I_tv` of run folder `run` on every frame of `split`, per sequence."
+def run_codes(run, ds, split: str, which: str = "best") -> list:
+    "The frozen `I_tv` of run folder `run` (its checkpoint `which`; or of a network given as such) on every frame of `split`, per sequence."
     from tvti.pose import load_run, extract_features
-    F = extract_features(load_run(run), ds, split)
+    F = extract_features(load_run(run, which) if isinstance(run, (str, Path)) else run.eval(), ds, split)
     tv = F["tv"].numpy()
     return [tv[F["seq"] == k] for k in range(len(F["names"]))]
 
@@ -87,6 +88,8 @@ def main(argv):
     ap = argparse.ArgumentParser(prog="dsl_cues", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", help="a labelled dataset folder (pose3d, bbox, mask) with train and val splits, e.g. the bench's h36m-like set")
     ap.add_argument("runs", nargs="*", help="trained run folders whose I_tv is scored too")
+    ap.add_argument("--which", default="best", help="the checkpoint of each RUN: best (default), latest, or e.g. step_000500 (tvti-bench --curve)")
+    ap.add_argument("--untrained", action="store_true", help="also score the I_tv of an untrained ours network (seed 0)")
     ap.add_argument("--out", help="write the results to this JSON file")
     ap.add_argument("--steps", type=int, default=2000, help="Adam steps of each cue's MLP (default 2000)")
     ap.add_argument("--tuples", type=int, default=4096, help="validation tuples scored (default 4096)")
@@ -105,6 +108,7 @@ def main(argv):
             if missing: fail(f"{a.data}: the {split!r} sequences lack {', '.join(missing)}; the cues need them (tvti-synth writes them)")
         for r in a.runs:
             if not (Path(r) / "config.json").is_file(): fail(f"{r}: not a tvti-train run folder (no config.json)")
+            if not (Path(r) / "checkpoints" / f"{a.which}.pt").is_file(): fail(f"{r}: has no checkpoint {a.which}.pt (--which)")
         tr, va = TupleSampler(ds, "train"), TupleSampler(ds, "val")
         d_max = tr.d_max
         cues = {sp: [frame_cues(s) for s in smp.seqs] for sp, smp in (("train", tr), ("val", va))}
@@ -118,7 +122,16 @@ def main(argv):
         g = np.random.default_rng(a.seed)
         res["loss"]["constant code"] = dsl_of([np.ones((len(f["pose"]), 32), np.float32) for f in cues["val"]], val_tup, d_max)
         res["loss"]["random codes"] = dsl_of([g.standard_normal((len(f["pose"]), 32)).astype(np.float32) for f in cues["val"]], val_tup, d_max)
-        for r in a.runs: res["loss"][f"I_tv of {r}"] = dsl_of(run_codes(r, ds, "val"), val_tup, d_max)
+        for r in a.runs: res["loss"][f"I_tv of {r} ({a.which})"] = dsl_of(run_codes(r, ds, "val", a.which), val_tup, d_max)
+        if a.untrained:
+            import warnings
+            from tvti.core import seed_everything
+            from tvti.variants import Objective, get_variant
+            from tvti.config import get_config
+            seed_everything(0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore"); net = Objective(get_variant("ours"), get_config("tiny"))
+            res["loss"]["I_tv of an untrained ours"] = dsl_of(run_codes(net, ds, "val"), val_tup, d_max)
     except TvtiError as e: fail(str(e))
     except OSError as e: fail(f"{e.filename or a.data}: {e.strerror}")
     width = max(len(k) for k in res["loss"])

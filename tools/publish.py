@@ -5,6 +5,7 @@
     python tools/publish.py bench tvti-bench-out         # -> docs/bench/ (tables, figure, bench.json)
     python tools/publish.py speed tvti-bench-out         # -> docs/bench/speed.md, speed.json
     python tools/publish.py agreement OUT                # -> docs/bench/step-agreement.* (tools/step_agreement.py)
+    python tools/publish.py curve tvti-curve-out         # -> docs/bench/curve.csv, curve.png, curve.json (tvti-bench --curve)
 
 Then save the index notebook's outputs again and remake the README:
 
@@ -16,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"quickstart": ("quickstart", ("results.md", "run.json", "qualitative.png", "swaps.png", "time.png")),
          "bench": ("bench", ("results.csv", "results.md", "ratios.md", "controls.md", "nmpjpe.png", "bench.json")),
          "speed": ("bench", ("speed.md", "speed.json")),
-         "agreement": ("bench", ("step-agreement.csv", "step-agreement.json", "step-agreement.png"))}
+         "agreement": ("bench", ("step-agreement.csv", "step-agreement.json", "step-agreement.png")),
+         "curve": ("bench", ("curve.csv", "curve.png", "curve.json"))}
 
 def main(argv):
     if len(argv) != 2 or argv[0] not in KINDS: sys.exit(__doc__)
