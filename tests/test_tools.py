@@ -133,6 +133,9 @@ def test_dsl_cues_on_the_sample(tmp_path):
     res = json.loads(js.read_text())
     assert set(res["loss"]) == {"pose", "box", "background", "lighting", "box+background+lighting", "constant code", "random codes", "I_tv of an untrained ours"}
     assert all(0 <= v <= 6 for v in res["loss"].values()), res       # Eq. 6 sums three terms of Eq. 5, each at most 2
+    # a constant code pays for every away frame (1 each), random codes pay about |cos| everywhere; the true pose,
+    # even through an MLP trained 20 steps, orders the frames better than both
+    assert res["loss"]["pose"] < min(res["loss"]["constant code"], res["loss"]["random codes"]), res
     r = run(CUES_TOOL, tmp_path, "--steps", 5)
     assert r.returncode == 2 and "dsl_cues: error:" in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = run(CUES_TOOL, TINY, tmp_path, "--steps", 5)
@@ -153,6 +156,5 @@ def test_grad_ratio_on_the_sample(tmp_path):
     assert max(c) - min(c) <= 1e-5 * max(c), c
     rec = [res[k]["reconst_norm"]["backbone"] for k in ("0", "0.2", "2")]
     assert rec[0] < rec[2], rec
-    for k in res: assert abs(res[k]["ratio"]["backbone"] - 0.01 / res[k]["alpha_equal"]) < 1e-9
     r = run(RATIO_TOOL, TINY, "--rho", "a,b")
     assert r.returncode == 2 and "--rho 'a,b': expected comma-separated numbers" in r.stderr, r.stderr

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How strongly does the contrastive term pull on the encoder, against the reconstruction?
 
-    python tools/grad_ratio.py DATA [RUN] [--rho 0.2,2] [--batches 20] [--seed 0] [--out OUT.json]
+    python tools/grad_ratio.py DATA [RUN] [--which best] [--rho 0.2,2] [--batches 20] [--seed 0] [--out OUT.json]
 
 For `ours` (the configuration of RUN, or a new `tiny` network from --seed when no RUN is given) and each value of
 ρ (the feature term's weight in Eq. 2), on --batches training batches drawn as training draws them: the gradient of
@@ -43,6 +43,7 @@ def main(argv):
     ap = argparse.ArgumentParser(prog="grad_ratio", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", help="a dataset folder (tvti-synth or tvti-ingest output)")
     ap.add_argument("run", nargs="?", help="a tvti-train run folder of ours (default: an untrained tiny network)")
+    ap.add_argument("--which", default="best", help="RUN's checkpoint: best (default), latest, or e.g. step_000500 (tvti-bench --curve)")
     ap.add_argument("--rho", default="0.2,2", help="comma-separated values of ρ to compare (default 0.2,2: ours and the paper's)")
     ap.add_argument("--batches", type=int, default=20, help="training batches measured (default 20)")
     ap.add_argument("--seed", type=int, default=0)
@@ -63,11 +64,13 @@ def main(argv):
         seed_everything(a.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            base = load_run(a.run) if a.run else Objective(get_variant("ours"), get_config("tiny"))
+            if a.run and not (Path(a.run) / "config.json").is_file(): fail(f"{a.run}: not a tvti-train run folder (no config.json)")
+            if a.run and not (Path(a.run) / "checkpoints" / f"{a.which}.pt").is_file(): fail(f"{a.run}: has no checkpoint {a.which}.pt (--which)")
+            base = load_run(a.run, a.which) if a.run else Objective(get_variant("ours"), get_config("tiny"))
         if base.v.name != "ours" or base.v.contrastive != "dsl": fail(f"{a.run}: a {base.v.name!r} run; the ratio is measured for ours (DSL)")
         bm = BatchMaker(ds, "train")
         base.d_pos = bm.sampler.d_pos
-        res = {"data": str(a.data), "run": a.run, "alpha": base.cfg.alpha, "lam": base.cfg.lam, "perceptual": base.perceptual.source,
+        res = {"data": str(a.data), "run": a.run, "which": a.which if a.run else None, "alpha": base.cfg.alpha, "lam": base.cfg.lam, "perceptual": base.perceptual.source,
                "batches": a.batches, "rho": {}}
         for rho in rhos:
             base.cfg = base.model.cfg = replace(base.cfg, rho=rho)

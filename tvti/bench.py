@@ -446,7 +446,7 @@ def _curve_command(out, cap, data, seeds, models, precision, quiet, command):
         except ValueError: raise TvtiError(f"--seeds {seeds!r}: with --curve, the number of seeds of every model (seeds 0 .. N-1)") from None
         if k < 1: raise TvtiError(f"--seeds {k}: expected at least 1")
         ms = {m: k for m in ms}
-    plan = CurvePlan(models=ms, **({"cap": cap} if cap else {}))
+    plan = CurvePlan(models=ms, **({"cap": cap} if cap is not None else {}))
     use_bf16, line = choose_precision(precision)
     if not quiet: print(f"tvti-bench --curve: precision {line}; {len(plan.jobs())} points to {plan.cap} steps in {out}")
     r = run_curve(out, plan, data=data, bf16=use_bf16, progress=not quiet, command=command)
@@ -458,7 +458,7 @@ def _curve_command(out, cap, data, seeds, models, precision, quiet, command):
 @call_parse
 @cli_errors("tvti-bench")
 def tvti_bench(
-    out: str = "tvti-bench-out",  # folder for the data, the runs, the tables and the figure
+    out: str = None,              # folder for the data, the runs, the tables and the figure (default tvti-bench-out; --curve: tvti-curve-out)
     quick: store_true = False,    # the 15-minute plan (one seed, fewer steps); default: the full 90-minute plan
     speed: store_true = False,    # only the performance report (speed.md)
     curve: store_true = False,    # the learning curves instead (16_curve): each model to --cap steps, evaluated at every doubling; resumable
@@ -479,6 +479,7 @@ def tvti_bench(
     if not curve and (cap is not None or data is not None): raise TvtiError("--cap and --data apply to --curve")
     if curve and (quick or steps or phi_steps or no_controls or against):
         raise TvtiError("--curve takes --out, --cap, --data, --models, --seeds, --precision and --quiet; its plan fixes the rest (16_curve)")
+    out = out or ("tvti-curve-out" if curve else "tvti-bench-out")
     if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, " ".join(["tvti-bench", *sys.argv[1:]]))
     if speed:
         print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), against=against)); return

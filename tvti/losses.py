@@ -25,13 +25,13 @@ class FrozenConv(nn.Module):
     def __init__(self, conv: nn.Conv2d, bn: nn.BatchNorm2d | None = None):
         super().__init__()
         w = conv.weight.detach().float()                                      # (out, in / groups, kh, kw)
-        b = conv.bias.detach().float() if conv.bias is not None else torch.zeros(len(w))
+        b = conv.bias.detach().float() if conv.bias is not None else torch.zeros(len(w), device=w.device)
         if bn is not None:
             g = torch.rsqrt(bn.running_var.float() + bn.eps)                  # (out,)
             if bn.affine: g = g * bn.weight.detach().float()
             b = (b - bn.running_mean.float()) * g + (bn.bias.detach().float() if bn.affine else 0)
             w = w * g.view(-1, 1, 1, 1)
-        self.register_buffer("weight", w.contiguous(), persistent=False)    # frozen: no parameters, nothing saved
+        self.register_buffer("weight", w, persistent=False)                 # frozen: no parameters, nothing saved
         self.register_buffer("bias", b, persistent=False)
         self.stride, self.padding, self.dilation, self.groups = conv.stride, conv.padding, conv.dilation, conv.groups
         self.depthwise, self.pad_same = conv.groups == len(w) > 1, None
@@ -41,8 +41,7 @@ class FrozenConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.pad_same is not None: x = self.pad_same(x)
-        w = self.weight.contiguous() if self.depthwise else self.weight
-        conv = lambda x: F.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        conv = lambda x: F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         if self.depthwise and max(self.stride) > 1 and torch.is_autocast_enabled(x.device.type):
             with torch.autocast(x.device.type, enabled=False): return conv(x.float())
         return conv(x)
