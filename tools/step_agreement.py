@@ -13,7 +13,7 @@ code, and grows along the training as rounding does. The tolerance is the noise 
 between the old code's fp32 and bf16 curves. Both gaps are measured on the running mean of the total loss (20
 steps), as the largest relative difference over the steps after the first window. The new code agrees when its
 fp32 gap and its bf16 gap (each against the old code in the same precision) are at most that tolerance."""
-import json, subprocess, sys, tempfile
+import json, os, subprocess, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def run_one(tree: Path, data: Path, run: Path, steps: int, bf16: bool) -> list[f
     import pandas as pd
     arg = json.dumps(dict(data=str(data), run=str(run), steps=steps, bf16=bf16))
     r = subprocess.run([sys.executable, "-c", CHILD, arg], capture_output=True, text=True, cwd=tree,
-                       env={**__import__("os").environ, "PYTHONPATH": str(tree)})
+                       env={**os.environ, "PYTHONPATH": str(tree)})
     if r.returncode != 0: fail(f"training with {tree} failed:\n{r.stderr[-2000:]}")
     used = next((l[5:] for l in r.stdout.splitlines() if l.startswith("TVTI ")), "")
     if not Path(used).resolve().is_relative_to(tree.resolve()): fail(f"the training meant for {tree} imported {used}")
