@@ -158,3 +158,78 @@ def test_grad_ratio_on_the_sample(tmp_path):
     assert rec[0] < rec[2], rec
     r = run(RATIO_TOOL, TINY, "--rho", "a,b")
     assert r.returncode == 2 and "--rho 'a,b': expected comma-separated numbers" in r.stderr, r.stderr
+
+
+SWEEP_TOOL = ROOT / "tools" / "sweep.py"
+
+
+def test_sweep_on_the_sample(tmp_path):
+    # a point at the default α trains the very network a plain run of `ours` trains, and its validation N-MPJPE is
+    # that run's, evaluated apart; the other point carries its value; a second call computes nothing
+    import torch
+    from tvti.pose import evaluate, load_run
+    from tvti.train import train
+    out = tmp_path / "sweep"
+    args = ["--set", "alpha=0.01,0.1", "--steps", 2, "--seeds", 0, "--fractions", 1, "--phi-steps", 3, "--every", 8, "--precision", "fp32"]
+    r = run(SWEEP_TOOL, TINY, out, *args)
+    assert r.returncode == 0, r.stderr
+    pts = sorted(p.name for p in (out / "points").glob("*.json"))
+    assert pts == ["ours-alpha=0.01-s0.json", "ours-alpha=0.1-s0.json"], pts
+    assert json.loads((out / "runs" / "ours-alpha=0.1-s0" / "config.json").read_text())["model"]["alpha"] == 0.1
+    train(TINY, tmp_path / "plain", preset="ours", steps=2, seed=0, progress=False, val_every=1, sample_every=2, channels_last=True)
+    a, b = load_run(out / "runs" / "ours-alpha=0.01-s0", "latest"), load_run(tmp_path / "plain", "latest")
+    for (k, x), y in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        assert torch.equal(x, y), (k, (x - y).abs().max())
+    ref = evaluate(b, TINY, (1.0,), ("mlp",), steps=3, seed=0, every=8)["fractions"]["1"]["mlp"]["val_n_mpjpe"]
+    row = json.loads((out / "points" / "ours-alpha=0.01-s0.json").read_text())["rows"][0]
+    assert abs(row["val_n_mpjpe"] - ref) < 1e-6 * ref, (row, ref)
+    assert "n_mpjpe" not in row                                     # the test subjects are not read
+    stamp = {p: p.stat().st_mtime_ns for p in (out / "points").glob("*.json")}
+    r = run(SWEEP_TOOL, TINY, out, *args)
+    assert r.returncode == 0 and {p: p.stat().st_mtime_ns for p in (out / "points").glob("*.json")} == stamp, r.stderr
+    r = run(SWEEP_TOOL, TINY, out, *args[:-1], "bf16")
+    assert r.returncode == 2 and "holds a sweep with other precision" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = run(SWEEP_TOOL, TINY, tmp_path / "x", "--set", "alpah=1")
+    assert r.returncode == 2 and "--set alpah: not a model setting" in r.stderr, r.stderr
+    r = run(SWEEP_TOOL, TINY, tmp_path / "x", "--set", "jitter=1")
+    assert r.returncode == 2 and "--set jitter: only numeric settings" in r.stderr, r.stderr
+
+
+HELDOUT_TOOL = ROOT / "tools" / "heldout_motion.py"
+
+
+def test_cut_bvh_keeps_the_frames(tmp_path, shared_data):
+    sys.path.insert(0, str(ROOT / "tools"))
+    from heldout_motion import cut_bvh
+    from tvti.body import read_bvh
+    src = shared_data / "mocap" / "02_01.bvh"
+    cut_bvh(src, tmp_path / "cut.bvh", 10, 50)
+    a, b = read_bvh(src), read_bvh(tmp_path / "cut.bvh")
+    assert b.positions.shape == (40, *a.positions.shape[1:]) and b.frame_time == a.frame_time
+    assert np.allclose(b.positions, a.positions[10:50])
+
+
+def test_heldout_motion_on_the_sample(tmp_path, shared_data):
+    # the captured take is performed by the sample's test subject only; the mean training pose's MPJPE on it is
+    # worked out apart from the labels (root-relative, every frame, the root left out)
+    from tvti.data import load_dataset
+    from tvti.train import train
+    train(TINY, tmp_path / "run", preset="ours", steps=2, seed=0, progress=False)
+    take = shared_data / "mocap" / "02_01.bvh"
+    r = run(HELDOUT_TOOL, TINY, tmp_path / "out", tmp_path / "run", "--which", "latest", "--untrained", "--bvh", take,
+            "--fractions", 1, "--phi-steps", 3, "--every", 8, "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "out" / "heldout.json").read_text())
+    ds, held = load_dataset(TINY), load_dataset(tmp_path / "out" / "heldout")
+    test_subjects = sorted({s.subject for s in ds.split("test")})
+    assert res["test_subjects"] == test_subjects
+    assert sorted({(s.split, s.subject) for s in held if s.action == "mocap-02_01"}) == [("test", n) for n in test_subjects]
+    rel = lambda s: (lambda p: p - p[:, :1])(np.asarray(s.pose3d, dtype=np.float64))
+    mu = np.concatenate([rel(s) for s in ds.split("train")]).mean(0)
+    gt = np.concatenate([rel(s) for s in held if s.action.startswith("mocap-")])
+    want = np.linalg.norm(gt - mu, axis=-1)[:, 1:].mean()                # over the 16 joints besides the root
+    assert abs(res["levels"]["captured takes"]["mean training pose"]["mpjpe"] - want) < 1e-6 * want
+    assert set(res["sources"]) == {"run (latest)", "untrained ours (seed 0)", "background subtraction"}
+    for v in res["sources"].values(): assert np.isfinite(v["captured takes"]["1"]["n_mpjpe"])
+    r = run(HELDOUT_TOOL, TINY, tmp_path / "out", "--bvh", tmp_path / "none.bvh")
+    assert r.returncode == 2 and "--bvh" in r.stderr and "no such file" in r.stderr and "Traceback" not in r.stderr, r.stderr

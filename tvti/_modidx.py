@@ -109,6 +109,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'tvti.curve._write_outputs': ('curve.html#_write_outputs', 'tvti/curve.py'),
                             'tvti.curve.evaluate_point': ('curve.html#evaluate_point', 'tvti/curve.py'),
                             'tvti.curve.kept_path': ('curve.html#kept_path', 'tvti/curve.py'),
+                            'tvti.curve.past_plateau': ('curve.html#past_plateau', 'tvti/curve.py'),
                             'tvti.curve.plateau': ('curve.html#plateau', 'tvti/curve.py'),
                             'tvti.curve.plot_curve': ('curve.html#plot_curve', 'tvti/curve.py'),
                             'tvti.curve.run_curve': ('curve.html#run_curve', 'tvti/curve.py'),

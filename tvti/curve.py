@@ -18,7 +18,7 @@ from .bench import PLANS, CONTROL_OF, control_source, make_bench_data, _out_fold
 
 # %% auto #0
 __all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'CURVE_FIELDS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point', 'plateau',
-           'plot_curve', 'run_curve']
+           'past_plateau', 'plot_curve', 'run_curve']
 
 # %% ../nbs/16_curve.ipynb #5c83af3e
 CURVE_MODELS = {"ours": 3, "ae-stn-dec": 3, "dsl-stn-dec": 2, "css-stn-dec-split": 2, "css": 2}   # model: seeds
@@ -107,6 +107,12 @@ def plateau(rows, seeds: dict | None = None, gain: float = PLATEAU_GAIN) -> dict
         out[m] = {"steps": int(n), "plateau": bool(hit), "val": float(v[n])}
     return out
 
+def past_plateau(rows, model: str, steps: int, seeds: dict | None = None) -> bool:
+    "Whether the point of `model` at `steps` lies more than one doubling beyond the model's plateau (then it is skipped)."
+    if not rows: return False
+    p = plateau(rows, seeds).get(model)
+    return bool(p and p["plateau"] and steps > 2 * p["steps"])
+
 # %% ../nbs/16_curve.ipynb #c86232ec
 def plot_curve(rows, path=None, fraction: float = 1.0, levels: dict | None = None, seeds: dict | None = None):
     "The curve's figure from its rows (`seeds`: as for `plateau`); saved to `path` when given. Returns the figure."
@@ -152,7 +158,9 @@ def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, com
     rows = _all_rows(out)
     with atomic_write(out / "curve.csv", "w") as f: pd.DataFrame(rows, columns=CURVE_FIELDS).to_csv(f, index=False)
     plt.close(plot_curve(rows, out / "curve.png", levels=levels, seeds=plan.models))
-    save_json(dict(plan=asdict(plan), plateau=plateau(rows, plan.models), image_free_levels=levels, seconds=round(seconds, 1),
+    plat = plateau(rows, plan.models)
+    skipped = {m: [n for n in plan.steps() if past_plateau(rows, m, n, plan.models)] for m in plan.models}
+    save_json(dict(plan=asdict(plan), plateau=plat, skipped={m: v for m, v in skipped.items() if v}, image_free_levels=levels, seconds=round(seconds, 1),
                    points=len({(r["model"], r["seed"], r["steps"]) for r in rows}), command=command or "run_curve",
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")), out / "curve.json")
 
@@ -185,8 +193,10 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
     controls = sorted({(CONTROL_OF[m], s) for m, k in plan.models.items() for s in range(k)}) + [("background-subtraction", 0)]
     jobs = [(0, c, s) for c, s in controls] + plan.jobs()
     todo = [j for j in jobs if not _point_file(out, j[1], j[2], j[0]).exists()]
+    wrote = False
     for n, m, s in tqdm(todo, desc="tvti-bench --curve", disable=not progress):
         run = out / "runs" / f"{m}-s{s}"
+        if n and past_plateau(_all_rows(out), m, n, plan.models): continue       # a doubling past the plateau's confirmation
         if n == 0: source, secs = control_source(m, s), float("nan")
         else:
             fresh = not kept_path(run, n).exists()
@@ -197,6 +207,6 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
             secs = before + secs if fresh else float("nan")
         rows = evaluate_point(source, ds, m, s, n, plan, precision if n else "", secs)
         save_json({"rows": rows}, _point_file(out, m, s, n))
-        _write_outputs(out, plan, levels, seconds + time.time() - t0, command)
-    if not todo: _write_outputs(out, plan, levels, seconds, command)
+        _write_outputs(out, plan, levels, seconds + time.time() - t0, command); wrote = True
+    if not wrote: _write_outputs(out, plan, levels, seconds, command)        # nothing new: all done, or skipped past a plateau
     return load_json(out / "curve.json")

@@ -317,18 +317,21 @@ def take_poses(preset: str = "h36m-like", seed: int = 0, **overrides) -> list[di
 
 def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames: int | None = None, videos: int | None = None,
                views: int | None = None, actions=None, noise: float | None = None, bvh=(), overwrite: bool = False,
-               progress: bool = True) -> Dataset:
-    "Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes."
+               progress: bool = True, bvh_splits=("train",)) -> Dataset:
+    """Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes. The `bvh` takes are performed
+    by every subject of the splits `bvh_splits` (by default the training subjects), each in its subject's split."""
     if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0): raise TvtiError(f"--seed must be a whole number, 0 or more, got {seed}")
     p = _preset(preset, size, frames, videos, views, noise, actions)
     H, W = p.size
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")
+    bad = [s for s in bvh_splits if s not in p.subjects]
+    if bvh and (bad or not bvh_splits): raise TvtiError(f"--bvh-splits {','.join(bvh_splits)!r}: expected some of {', '.join(p.subjects)}")
     bvh_motions = []
     for f in bvh:
         J, fps_in = bvh_to_h36m(f)
         bvh_motions.append((Path(f).stem, resample(J, fps_in, p.fps)))
     plan = _plan(p)
-    n_seq = (len(plan) + len(bvh_motions) * len(p.subjects.get("train", []))) * (p.views if p.kind == "room" else 1)
+    n_seq = (len(plan) + len(bvh_motions) * sum(len(p.subjects[s]) for s in bvh_splits)) * (p.views if p.kind == "room" else 1)
     cams = room_cameras(seed, p.size) if p.kind == "room" else None
     bg_method = {"room": "median", "dive": "dive", "ski": "panorama"}[p.kind]
     info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps)
@@ -352,7 +355,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
                 pose, Ks, bgs = ski_scene(p.frames, p.fps, p.size, subj.bones, rng)
                 bar.update(write_sequence(w, base, subj, p.fps, rng, pose_cam=pose, Ks=Ks, backgrounds=bgs, **kw))
         for mname, J in bvh_motions:
-            for sname in p.subjects.get("train", []):
+            for split, sname in [(s, n) for s in bvh_splits for n in p.subjects[s]]:
                 subj = subject_for(sname, seed)
                 Jr = retarget(J, subj.bones)
                 Jr = Jr - np.array([Jr[:, 0, 0].mean(), 0, Jr[:, 0, 2].mean()])                 # centre the take in the room
@@ -360,7 +363,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
                 rng = _seed(seed, "bvh", sname, mname)
                 for cam_i in range(p.views):
                     bar.update(write_sequence(w, f"{sname}_mocap-{mname}" + (f".v{cam_i}" if p.views > 1 else ""), subj, p.fps, rng,
-                                              joints_world=Jr, camera=cams[cam_i], view=cam_i, split="train", action=f"mocap-{mname}",
+                                              joints_world=Jr, camera=cams[cam_i], view=cam_i, split=split, action=f"mocap-{mname}",
                                               noise=p.noise, background_method=bg_method))
     return load_dataset(out)
 
@@ -384,6 +387,7 @@ def tvti_synth(
     actions: str = None,         # comma-separated actions (default: the preset's)
     noise: float = None,         # sensor noise sigma in grey levels
     bvh: str = None,             # comma-separated BVH files to film with every training subject (room presets)
+    bvh_splits: str = "train",   # comma-separated splits whose subjects perform the --bvh takes (e.g. test: held-out motion)
     overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti (kept until the new one is complete); any other folder is refused
     quiet: store_true = False,   # no progress bar
 ):
@@ -391,7 +395,7 @@ def tvti_synth(
     t0 = time.time()
     ds = synthesize(out, preset, seed=seed, size=_size(size) if size else None, frames=frames, videos=videos, views=views,
                     actions=actions.split(",") if actions else None, noise=noise, bvh=bvh.split(",") if bvh else (),
-                    overwrite=overwrite, progress=not quiet)
+                    overwrite=overwrite, progress=not quiet, bvh_splits=tuple(bvh_splits.split(",")))
     dt = time.time() - t0
     splits = {s: len(ds.split(s)) for s in ("train", "val", "test")}
     print(f"wrote {ds.root}: {len(ds)} sequences ({', '.join(f'{k} {v}' for k, v in splits.items())}), {ds.n_frames} frames, "
