@@ -9,7 +9,8 @@ from .core import TvtiError
 from .data import N_JOINTS
 
 # %% auto #0
-__all__ = ['ANGLES', 'REST', 'ACTIONS', 'SPECIAL_ACTIONS', 'rest_angles', 'limb_dir', 'pose_from_angles', 'procedural_motion']
+__all__ = ['ANGLES', 'REST', 'ACTIONS', 'SPECIAL_ACTIONS', 'rest_angles', 'limb_dir', 'pose_from_angles', 'procedural_motion',
+           'idle_envelope', 'varied_motion']
 
 # %% ../nbs/03b_motion.ipynb #97b253ba
 ANGLES = ("yaw", "twist", "bend", "lean", "nod") + tuple(f"{a}_{s}" for s in "lr" for a in ("hip_flex", "hip_abd", "knee", "sh_flex", "sh_abd", "elbow"))
@@ -71,7 +72,7 @@ def _waving(t, rng, a, v, ph):
 
 def _squatting(t, rng, a, v, ph):
     ang, phi = rest_angles(len(t)), _cyc(t, 0.35, v, ph)
-    d = min(a, 1.0) * (1 - np.cos(phi)) / 2
+    d = np.minimum(a, 1.0) * (1 - np.cos(phi)) / 2
     for s in "lr":
         ang[f"hip_flex_{s}"], ang[f"knee_{s}"], ang[f"sh_flex_{s}"] = 1.4 * d, 2.3 * d, 0.05 + 1.4 * d
     ang["bend"] = 0.6 * d
@@ -81,7 +82,7 @@ def _jumping_jacks(t, rng, a, v, ph):
     ang, phi = rest_angles(len(t)), _cyc(t, 0.9, v, ph)
     s = (1 - np.cos(phi)) / 2
     for x in "lr":
-        ang[f"sh_abd_{x}"], ang[f"hip_abd_{x}"] = 0.2 + 2.7 * s * min(a, 1.1), 0.05 + 0.28 * s * a
+        ang[f"sh_abd_{x}"], ang[f"hip_abd_{x}"] = 0.2 + 2.7 * s * np.minimum(a, 1.1), 0.05 + 0.28 * s * a
         ang[f"knee_{x}"] = 0.1 + 0.25 * _relu(-np.sin(2 * phi))
     return ang, 110 * a * _relu(np.sin(2 * phi))
 
@@ -98,7 +99,7 @@ def _boxing(t, rng, a, v, ph):
 def _bending(t, rng, a, v, ph):
     ang, phi = rest_angles(len(t)), _cyc(t, 0.25, v, ph)
     s = (1 - np.cos(phi)) / 2
-    ang["bend"], ang["nod"] = 1.35 * min(a, 1.1) * s, 0.3 * s
+    ang["bend"], ang["nod"] = 1.35 * np.minimum(a, 1.1) * s, 0.3 * s
     for x in "lr": ang[f"hip_flex_{x}"], ang[f"knee_{x}"], ang[f"sh_flex_{x}"] = 0.1 * s, 0.15 * s, 0.05 + 0.3 * s
     return ang, 0.0
 
@@ -106,7 +107,7 @@ def _kicking(t, rng, a, v, ph):
     ang, phi = rest_angles(len(t)), _cyc(t, 0.6, v, ph)
     k = _relu(np.sin(phi)) ** 2
     x, o = ("r", "l") if rng.random() < 0.5 else ("l", "r")
-    ang[f"hip_flex_{x}"], ang[f"knee_{x}"] = 1.5 * min(a, 1.1) * k, 3.2 * k * (1 - k)
+    ang[f"hip_flex_{x}"], ang[f"knee_{x}"] = 1.5 * np.minimum(a, 1.1) * k, 3.2 * k * (1 - k)
     ang[f"knee_{o}"] = np.full(len(t), 0.15)
     for y in "lr": ang[f"sh_abd_{y}"], ang[f"elbow_{y}"] = 0.5 + 0.4 * k, np.full(len(t), 0.8)
     ang["bend"] = -0.15 * k
@@ -134,7 +135,7 @@ def _diving(t, rng, a, v, ph):
     "Stretched with arms up, tucked in the middle of the flight, stretched again for the entry."
     ang = rest_angles(len(t))
     u = (t - t[0]) / max(t[-1] - t[0], 1e-9)
-    tuck = np.clip(np.sin(np.pi * u) * 1.6, 0, 1) * min(a, 1.0)
+    tuck = np.clip(np.sin(np.pi * u) * 1.6, 0, 1) * np.minimum(a, 1.0)
     pike = rng.random() < 0.4                             # a pike keeps the knees straight
     for x in "lr":
         ang[f"hip_flex_{x}"], ang[f"knee_{x}"] = 2.3 * tuck, (0.2 if pike else 2.4) * tuck
@@ -148,10 +149,15 @@ ACTIONS = {"walking": _walking, "waving": _waving, "squatting": _squatting, "jum
 SPECIAL_ACTIONS = {"skiing": _skiing, "diving": _diving}
 
 # %% ../nbs/03b_motion.ipynb #242b3717
-def procedural_motion(action: str, T: int, fps: float, bones, rng: np.random.Generator, floor: bool = True):
-    "(T, 17, 3) world joints in mm (y up, floor at y = 0) of `action` performed by a body with `bones`."
+def procedural_motion(action: str, T: int, fps: float, bones, rng: np.random.Generator, floor: bool = True, varied: bool = False):
+    """(T, 17, 3) world joints in mm (y up, floor at y = 0) of `action` performed by a body with `bones`.
+    `varied`: tempo, amplitude and heading change within the take, with idle moments and a possible change of action
+    (`varied_motion`, below; the room's actions only)."""
     fns = {**ACTIONS, **SPECIAL_ACTIONS}
     if action not in fns: raise TvtiError(f"action {action!r}: expected one of {', '.join(fns)}")
+    if varied:
+        if action in SPECIAL_ACTIONS: raise TvtiError(f"action {action!r}: varied motion is made for the room's actions ({', '.join(ACTIONS)})")
+        return varied_motion(action, T, fps, bones, rng, floor)
     t = np.arange(T) / fps
     a, v, ph = rng.uniform(0.75, 1.25), rng.uniform(0.75, 1.3), rng.uniform(0, 2 * np.pi)
     ang, bounce = fns[action](t, rng, a, v, ph)
@@ -168,6 +174,57 @@ def procedural_motion(action: str, T: int, fps: float, bones, rng: np.random.Gen
         for k in (0, 2):          # wandering about the room: three slow waves per axis, up to 1.2 m from the centre
             f, amp, p = rng.uniform(0.1, 0.35, 3), rng.uniform(150, 400, 3), rng.uniform(0, 2 * np.pi, 3)
             root[:, k] = (amp[:, None] * np.sin(2 * np.pi * f[:, None] * t + p[:, None])).sum(0)
+    J = pose_from_angles(ang, bones)
+    if floor: root[:, 1] = 70 - np.minimum(J[:, 3, 1], J[:, 6, 1]) + bounce
+    return J + root[:, None, :]
+
+# %% ../nbs/03b_motion.ipynb #e469087a
+def _smooth(T: int, fps: float, rng: np.random.Generator, corr: float) -> np.ndarray:
+    "(T,) smooth random signal, zero mean and unit sd over the take, correlated over about `corr` seconds."
+    from scipy.ndimage import gaussian_filter1d
+    pad = int(3 * corr * fps) + 1
+    x = gaussian_filter1d(rng.standard_normal(T + 2 * pad), corr * fps)[pad:pad + T]
+    return (x - x.mean()) / max(x.std(), 1e-12)
+
+def idle_envelope(T: int, fps: float, rng: np.random.Generator, ramp: float = 0.4) -> np.ndarray:
+    "(T,) 1 while acting, 0 at rest: up to two idle stretches of 0.6-2 s, entered and left along `ramp`-second smoothsteps."
+    t, e = np.arange(T) / fps, np.ones(T)
+    for _ in range(rng.integers(0, 3)):
+        centre, half = rng.uniform(0, T / fps), rng.uniform(0.3, 1.0)
+        e = np.minimum(e, np.clip((np.abs(t - centre) - half) / ramp, 0, 1))
+    return e * e * (3 - 2 * e)
+
+def varied_motion(action: str, T: int, fps: float, bones, rng: np.random.Generator, floor: bool = True) -> np.ndarray:
+    "(T, 17, 3) world joints in mm of `action` with varying tempo, amplitude and heading, idle moments and perhaps a second action."
+    t = np.arange(T) / fps
+    a, v, ph = rng.uniform(0.75, 1.25), rng.uniform(0.75, 1.3), rng.uniform(0, 2 * np.pi)
+    e = idle_envelope(T, fps, rng)                                              # (T,) 1 acting, 0 at rest
+    speed = np.minimum(v * np.exp(0.3 * _smooth(T, fps, rng, 1.5)), 1.5) * (0.15 + 0.85 * e)   # (T,) tempo, at most 1.5
+    amp = np.clip(a * np.exp(0.2 * _smooth(T, fps, rng, 2.0)), 0.6, 1.4)                # (T,) amplitude
+    tau = np.concatenate([[0.0], np.cumsum(speed[:-1])]) / fps                  # (T,) the action's own clock, s
+    ang, bounce = ACTIONS[action](tau, rng, amp, 1.0, ph)
+    w = np.zeros(T)                                                             # (T,) weight of a second action
+    if rng.random() < 0.5:
+        other = rng.choice([x for x in ACTIONS if x not in (action, "walking")])
+        w = np.clip((t - rng.uniform(0.5, 0.75) * T / fps) / 0.6, 0, 1); w = w * w * (3 - 2 * w)
+        ang2, bounce2 = ACTIONS[other](tau, rng, amp, 1.0, rng.uniform(0, 2 * np.pi))
+        ang, bounce = {k: (1 - w) * ang[k] + w * ang2[k] for k in ang}, (1 - w) * bounce + w * bounce2
+    rest = rest_angles(T)
+    ang, bounce = {k: rest[k] + e * (ang[k] - rest[k]) for k in ang}, e * bounce
+    walk = (1 - w) * e * speed * (action == "walking")                          # (T,) walking pace, 0 when not walking
+    om = rng.choice([-1, 1]) * rng.uniform(0.0, 0.4) + 0.5 * _smooth(T, fps, rng, 1.0)  # (T,) turn rate, rad/s
+    if action != "walking": om = om + rng.choice([-1, 1]) * rng.uniform(0.25, 0.6)
+    th, p = rng.uniform(0, 2 * np.pi), (rng.uniform(-600, 600, 2) if action == "walking" else np.zeros(2))
+    root, yaw = np.zeros((T, 3)), np.zeros(T)
+    for i in range(T):                                                          # heading and position, frame by frame
+        root[i, [0, 2]], yaw[i] = p, np.pi / 2 - th                             # facing the heading (+z is yaw 0)
+        home = (np.arctan2(-p[1], -p[0]) - th + np.pi) % (2 * np.pi) - np.pi    # turn towards the centre
+        th += (om[i] + 5.0 * np.clip((np.hypot(*p) - 700) / 400, 0, 1) * home * (walk[i] > 0)) / fps
+        p = p + 1100 * walk[i] * np.array([np.cos(th), np.sin(th)]) / fps
+    for k in (0, 2) if action != "walking" else ():   # the other actions wander about the room as the steady takes do
+        f, A, q = rng.uniform(0.1, 0.35, 3), rng.uniform(150, 400, 3), rng.uniform(0, 2 * np.pi, 3)
+        root[:, k] += (A[:, None] * np.sin(2 * np.pi * f[:, None] * t + q[:, None])).sum(0)
+    ang["yaw"] = np.unwrap(yaw)
     J = pose_from_angles(ang, bones)
     if floor: root[:, 1] = 70 - np.minimum(J[:, 3, 1], J[:, 6, 1]) + bounce
     return J + root[:, None, :]

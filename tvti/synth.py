@@ -19,9 +19,9 @@ from .motion import ACTIONS, procedural_motion, pose_from_angles, SPECIAL_ACTION
 from .render import intrinsics, look_at, to_camera, project, render_video
 
 # %% auto #0
-__all__ = ['PRESETS', 'ROOM_HALF', 'ROOM_HEIGHT', 'subject_for', 'Preset', 'room_layout', 'render_room', 'Camera', 'room_cameras',
-           'dive_motion', 'dive_camera', 'ski_scene', 'take_lighting', 'write_sequence', 'take_poses', 'synthesize',
-           'tvti_synth']
+__all__ = ['MOTIONS', 'PRESETS', 'ROOM_HALF', 'ROOM_HEIGHT', 'subject_for', 'Preset', 'room_layout', 'render_room', 'Camera',
+           'room_cameras', 'dive_motion', 'dive_camera', 'ski_scene', 'take_lighting', 'write_sequence', 'take_poses',
+           'synthesize', 'tvti_synth']
 
 # %% ../nbs/03_synth.ipynb #33ee5ac0
 def _seed(*parts) -> np.random.Generator:
@@ -33,6 +33,8 @@ def subject_for(name: str, seed: int) -> Subject:
     return make_subject(name, int(_seed(seed, "subject", name).integers(2**31)))
 
 # %% ../nbs/03_synth.ipynb #afa4e124
+MOTIONS = ("steady", "varied")
+
 @dataclass
 class Preset:
     "What a preset generates; every field can be overridden from the command line."
@@ -45,6 +47,7 @@ class Preset:
     videos: int = 1                # videos per subject and action
     views: int = 1                 # synchronised cameras per video (multiview)
     noise: float = 2.0             # sensor noise sigma, grey levels (clipped at 3 sigma)
+    motion: str = "steady"         # room presets: "steady" cycles, or "varied" (tempo, amplitude, heading, idle moments, a change of action; 03b_motion)
 
 PRESETS = {
     "h36m-like": Preset("room", (128, 128), 200, 25, {"train": ["S1", "S5", "S6", "S7"], "val": ["S8"], "test": ["S9", "S11"]}, list(ACTIONS), views=4),
@@ -282,7 +285,7 @@ def _room_views(p: Preset, split: str, subject: str, action: str, rep: int, n: i
     first = (p.subjects[split].index(subject) + p.actions.index(action) + rep) % n
     return [(first + v) % n for v in range(p.views)]
 
-def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=None, actions=None) -> Preset:
+def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=None, actions=None, motion=None) -> Preset:
     "The preset `preset` with the command line's overrides, checked."
     if preset not in PRESETS: raise TvtiError(f"--preset {preset!r}: expected one of {', '.join(PRESETS)}")
     p = Preset(**{**PRESETS[preset].__dict__})
@@ -292,12 +295,15 @@ def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=
     if views is not None: p.views = views
     if noise is not None: p.noise = noise
     if actions: p.actions = list(actions)
+    if motion is not None: p.motion = motion
     H, W = p.size
     if min(H, W) < 32: raise TvtiError(f"--size {H}x{W}: frames must be at least 32 pixels on each side")
     if p.frames < 4: raise TvtiError(f"--frames must be at least 4, got {p.frames}")
     if p.videos < 1: raise TvtiError(f"--videos must be at least 1, got {p.videos}")
     if not p.noise >= 0: raise TvtiError(f"--noise must be 0 or more (grey levels), got {p.noise}")
     if p.kind == "room" and not 1 <= p.views <= 4: raise TvtiError(f"--views must be between 1 and 4, got {p.views}")
+    if p.motion not in MOTIONS: raise TvtiError(f"--motion {p.motion!r}: expected one of {', '.join(MOTIONS)}")
+    if p.motion != "steady" and p.kind != "room": raise TvtiError(f"--motion {p.motion}: only the room presets (h36m-like, multiview, tiny) have varied motion")
     bad = [a for a in p.actions if a not in ACTIONS and a not in SPECIAL_ACTIONS]
     if bad: raise TvtiError(f"--actions {bad[0]!r}: expected some of {', '.join(ACTIONS)}")
     return p
@@ -310,18 +316,18 @@ def take_poses(preset: str = "h36m-like", seed: int = 0, **overrides) -> list[di
     cams = room_cameras(seed, p.size)
     out = []
     for split, sname, action, rep in _plan(p):
-        J = procedural_motion(action, p.frames, p.fps, subject_for(sname, seed).bones, _seed(seed, "video", sname, action, rep))
+        J = procedural_motion(action, p.frames, p.fps, subject_for(sname, seed).bones, _seed(seed, "video", sname, action, rep), varied=p.motion == "varied")
         out += [dict(split=split, subject=sname, action=action, view=c, pose3d=to_camera(J, cams[c].R, cams[c].t))
                 for c in _room_views(p, split, sname, action, rep)]
     return out
 
 def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames: int | None = None, videos: int | None = None,
                views: int | None = None, actions=None, noise: float | None = None, bvh=(), overwrite: bool = False,
-               progress: bool = True, bvh_splits=("train",)) -> Dataset:
+               progress: bool = True, bvh_splits=("train",), motion: str | None = None) -> Dataset:
     """Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes. The `bvh` takes are performed
     by every subject of the splits `bvh_splits` (by default the training subjects), each in its subject's split."""
     if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0): raise TvtiError(f"--seed must be a whole number, 0 or more, got {seed}")
-    p = _preset(preset, size, frames, videos, views, noise, actions)
+    p = _preset(preset, size, frames, videos, views, noise, actions, motion)
     H, W = p.size
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")
     bad = [s for s in bvh_splits if s not in p.subjects]
@@ -334,7 +340,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
     n_seq = (len(plan) + len(bvh_motions) * sum(len(p.subjects[s]) for s in bvh_splits)) * (p.views if p.kind == "room" else 1)
     cams = room_cameras(seed, p.size) if p.kind == "room" else None
     bg_method = {"room": "median", "dive": "dive", "ski": "panorama"}[p.kind]
-    info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps)
+    info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps, **({"motion": p.motion} if p.motion != "steady" else {}))
     with DatasetWriter(out, overwrite=overwrite, inputs=list(bvh), **info) as w, \
          tqdm(total=n_seq * p.frames, desc=f"tvti-synth {preset}", unit="frame", disable=not progress, smoothing=0.05) as bar:
         for split, sname, action, rep in plan:
@@ -343,7 +349,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
             base = f"{sname}_{action}" + (f"_{rep + 1}" if p.videos > 1 else "")
             kw = dict(split=split, action=action, noise=p.noise, background_method=bg_method)
             if p.kind == "room":
-                J = procedural_motion(action, p.frames, p.fps, subj.bones, rng)
+                J = procedural_motion(action, p.frames, p.fps, subj.bones, rng, varied=p.motion == "varied")
                 for cam_i in _room_views(p, split, sname, action, rep, len(cams)):
                     name = base + (f".v{cam_i}" if p.views > 1 else "")
                     bar.update(write_sequence(w, name, subj, p.fps, rng, joints_world=J, camera=cams[cam_i], view=cam_i, **kw))
@@ -386,6 +392,7 @@ def tvti_synth(
     views: int = None,           # cameras per video (multiview: 2-4)
     actions: str = None,         # comma-separated actions (default: the preset's)
     noise: float = None,         # sensor noise sigma in grey levels
+    motion: str = None,          # room presets: steady (default) or varied (tempo, amplitude, heading, idle moments, a change of action)
     bvh: str = None,             # comma-separated BVH files to film with every training subject (room presets)
     bvh_splits: str = "train",   # comma-separated splits whose subjects perform the --bvh takes (e.g. test: held-out motion)
     overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti (kept until the new one is complete); any other folder is refused
@@ -395,7 +402,7 @@ def tvti_synth(
     t0 = time.time()
     ds = synthesize(out, preset, seed=seed, size=_size(size) if size else None, frames=frames, videos=videos, views=views,
                     actions=actions.split(",") if actions else None, noise=noise, bvh=bvh.split(",") if bvh else (),
-                    overwrite=overwrite, progress=not quiet, bvh_splits=tuple(bvh_splits.split(",")))
+                    overwrite=overwrite, progress=not quiet, bvh_splits=tuple(bvh_splits.split(",")), motion=motion)
     dt = time.time() - t0
     splits = {s: len(ds.split(s)) for s in ("train", "val", "test")}
     print(f"wrote {ds.root}: {len(ds)} sequences ({', '.join(f'{k} {v}' for k, v in splits.items())}), {ds.n_frames} frames, "
