@@ -178,7 +178,7 @@ def procedural_motion(action: str, T: int, fps: float, bones, rng: np.random.Gen
     if floor: root[:, 1] = 70 - np.minimum(J[:, 3, 1], J[:, 6, 1]) + bounce
     return J + root[:, None, :]
 
-# %% ../nbs/03b_motion.ipynb #e469087a
+# %% ../nbs/03b_motion.ipynb #8bd2cc12
 def _smooth(T: int, fps: float, rng: np.random.Generator, corr: float) -> np.ndarray:
     "(T,) smooth random signal, zero mean and unit sd over the take, correlated over about `corr` seconds."
     from scipy.ndimage import gaussian_filter1d
