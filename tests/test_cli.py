@@ -144,3 +144,18 @@ def test_bench_curve_command(tmp_path):
         assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (bad, r.stderr)
     r = run(command("tvti-bench"), "--out", tmp_path / "c3", "--cap", "1000", "--quiet")
     assert r.returncode == 2 and "--cap and --data apply to --curve" in r.stderr
+
+
+def test_train_away_box(tmp_path):
+    # --away box is recorded in config.json, a resume that names another --away is refused, and a wrong value is one line
+    import json
+    from conftest import ROOT
+    tiny, out = ROOT / "data_samples" / "tiny", tmp_path / "run"
+    r = run(command("tvti-train"), tiny, out, "--away", "box", "--steps", 2, "--val-every", 1, "--precision", "fp32", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "config.json").read_text())["train"]["away"] == "box"
+    r = run(command("tvti-train"), tiny, out, "--resume", "--away", "any", "--steps", 3, "--quiet")
+    assert r.returncode == 2 and "--away any (the run has box)" in r.stderr, r.stderr
+    r = run(command("tvti-train"), tiny, tmp_path / "bad", "--away", "pose", "--steps", 2, "--quiet")
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("tvti-train: error: ") and "--away 'pose'" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr

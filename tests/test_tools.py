@@ -191,6 +191,8 @@ def test_sweep_on_the_sample(tmp_path):
     assert r.returncode == 2 and "holds a sweep with other precision" in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = run(SWEEP_TOOL, TINY, tmp_path / "x", "--set", "alpah=1")
     assert r.returncode == 2 and "--set alpah: not a model setting" in r.stderr, r.stderr
+    r = run(SWEEP_TOOL, TINY, tmp_path / "x", "--set", "away=pose")
+    assert r.returncode == 2 and "--set away=pose: expected one of any, box" in r.stderr, r.stderr
     r = run(SWEEP_TOOL, TINY, tmp_path / "x", "--set", "jitter=1")
     assert r.returncode == 2 and "--set jitter: only numeric settings" in r.stderr, r.stderr
 

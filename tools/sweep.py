@@ -5,8 +5,8 @@
                           [--seeds 0,1] [--fractions 1,0.1] [--phi-steps 200] [--every 4] [--precision auto]
 
 Each `--set NAME=V1,V2,...` adds one point per value, the other settings at their defaults (one factor at a time).
-NAME is a field of the model configuration (`alpha`, `rho`, `temperature`, ...; 05_config) or a sampling distance
-(`d_pos`, `d_max`, in frames). Every point trains MODEL with that one change for --steps steps, once per seed, into
+NAME is a numeric field of the model configuration (`alpha`, `rho`, `temperature`, ...; 05_config), a sampling
+distance (`d_pos`, `d_max`, in frames) or the away frame's rule (`away=box`; 04_sampling). Every point trains MODEL with that one change for --steps steps, once per seed, into
 OUT/runs/, then fits the pose regressor Φ (--phi-steps) on the training subjects with each label fraction and reads
 N-MPJPE on the **validation** subjects. Test subjects are never read: the sweep chooses settings, and choices are
 made on validation subjects. A point already in OUT/points is never computed again, so an interrupted sweep
@@ -17,6 +17,7 @@ import csv, json, sys, time
 from pathlib import Path
 
 DISTANCES = ("d_pos", "d_max")
+SAMPLING = (*DISTANCES, "away")         # training options rather than model settings
 
 
 def fail(msg: str):
@@ -32,8 +33,13 @@ def parse_sets(sets: list[str]) -> list[tuple[str, float]]:
     for s in sets:
         if "=" not in s: fail(f"--set {s!r}: expected NAME=V1,V2,... (e.g. alpha=0,0.003,0.03)")
         name, vals = s.split("=", 1)
-        if name not in known and name not in DISTANCES:
-            fail(f"--set {name}: not a model setting or a sampling distance (d_pos, d_max); see 05_config")
+        if name not in known and name not in SAMPLING:
+            fail(f"--set {name}: not a model setting or a sampling option (d_pos, d_max, away); see 05_config")
+        if name == "away":
+            from tvti.sampling import AWAY
+            bad = [v for v in vals.split(",") if v not in AWAY]
+            if bad: fail(f"--set away={bad[0]}: expected one of {', '.join(AWAY)}")
+            out += [(name, v) for v in vals.split(",")]; continue
         default = getattr(ModelConfig(), name, 0)
         if isinstance(default, bool) or not isinstance(default, (int, float)):
             fail(f"--set {name}: only numeric settings can be swept")
@@ -49,6 +55,12 @@ def parse_sets(sets: list[str]) -> list[tuple[str, float]]:
 def point_name(name: str, value) -> str: return f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
 
 
+def fmt(value) -> str: return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def order(value) -> tuple: return (0, float(value), "") if isinstance(value, (int, float)) else (1, 0.0, str(value))
+
+
 def run_point(data, out: Path, model: str, name: str, value, seed: int, args, bf16: bool) -> dict:
     "Train (or continue) one point's run, evaluate it on the validation subjects; returns its record."
     import warnings
@@ -59,13 +71,13 @@ def run_point(data, out: Path, model: str, name: str, value, seed: int, args, bf
     run = out / "runs" / f"{model}-{point_name(name, value)}-s{seed}"
     preset, extra = _train_args(model)
     opts = dict(extra, val_every=max(args.steps // 4, 1), sample_every=args.steps)
-    if name in DISTANCES: opts[name] = value
+    if name in SAMPLING: opts[name] = value
     resume = (run / "checkpoints" / "latest.pt").exists()
     t = time.time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         train(data, run, preset=preset, steps=args.steps, seed=seed, bf16=bf16, channels_last=prefer_channels_last(bf16),
-              progress=False, resume=resume, **({} if resume else dict(opts, model_overrides={} if name in DISTANCES else {name: value})))
+              progress=False, resume=resume, **({} if resume else dict(opts, model_overrides={} if name in SAMPLING else {name: value})))
     secs = time.time() - t
     r = evaluate(load_run(run, "latest"), data, args.fractions, ("mlp",), steps=args.phi_steps, seed=seed, every=args.every)
     rows = [dict(model=model, setting=name, value=value, seed=seed, steps=args.steps, fraction=float(f),
@@ -84,9 +96,9 @@ def summarise(out: Path) -> list[dict]:
     groups = {}
     for r in rows: groups.setdefault((r["setting"], r["value"], r["fraction"]), []).append(r["val_n_mpjpe"])
     lines = ["| setting | value | labels | validation N-MPJPE, mean ± sd | seeds |", "|---|---|---|---|---|"]
-    for (s, v, f), xs in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[0][2], kv[0][1])):
+    for (s, v, f), xs in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[0][2], *order(kv[0][1]))):
         sd = f" ± {np.std(xs, ddof=1):.1f}" if len(xs) > 1 else ""
-        lines.append(f"| {s} | {v:g} | {f:.0%} | {np.mean(xs):.1f}{sd} | {len(xs)} |")
+        lines.append(f"| {s} | {fmt(v)} | {f:.0%} | {np.mean(xs):.1f}{sd} | {len(xs)} |")
     with atomic_write(out / "sweep.md", "w") as f: f.write("\n".join(lines) + "\n")
     return rows
 

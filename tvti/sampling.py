@@ -10,8 +10,8 @@ from .core import TvtiError
 from .data import Dataset
 
 # %% auto #0
-__all__ = ['PAPER_DISTANCES', 'PRESET_SETTING', 'TINY_DISTANCES', 'distances_for', 'Tuple4', 'TupleSampler', 'fall_start',
-           'swap_partners']
+__all__ = ['PAPER_DISTANCES', 'PRESET_SETTING', 'TINY_DISTANCES', 'AWAY', 'distances_for', 'Tuple4', 'TupleSampler',
+           'foreground_centres', 'fall_start', 'swap_partners']
 
 # %% ../nbs/04_sampling.ipynb #d9d171f7
 # (d_pos, d_max, native fps) of supplement S.1; the native rates are our reading
@@ -36,9 +36,15 @@ class Tuple4:
     inter: int
     away: int
 
+AWAY = ("any", "box")       # how the away frame is drawn: any frame d_max or more away, or one where the person's place does not tell
+
 class TupleSampler:
-    "Draws DSL tuples and gravity quadruples from the sequences of one split of a dataset."
-    def __init__(self, ds: Dataset, split: str = "train", d_pos: int | None = None, d_max: int | None = None):
+    """Draws DSL tuples and gravity quadruples from the sequences of one split of a dataset. `away` "box": the away
+    frame is drawn among the quarter of the admissible frames whose foreground centre (no labels) is nearest the
+    reference's, so that where the person stands in the frame does not tell the away frame from the others."""
+    def __init__(self, ds: Dataset, split: str = "train", d_pos: int | None = None, d_max: int | None = None, away: str = "any"):
+        if away not in AWAY: raise TvtiError(f"--away {away!r}: expected one of {', '.join(AWAY)}")
+        self.away = away
         dp, dm = distances_for(ds)
         self.d_pos, self.d_max = d_pos or dp, d_max or dm
         if not 1 <= self.d_pos < self.d_max: raise TvtiError(f"sampling distances: need 1 <= d_pos < d_max, got {self.d_pos} and {self.d_max}")
@@ -49,6 +55,7 @@ class TupleSampler:
         if not self.ok.any():
             raise TvtiError(f"{ds.root}: no {split!r} sequence is longer than d_max + 1 = {self.d_max + 1} frames "
                             f"(longest: {self.lengths.max()}); lower --d-max")
+        self.centres = [foreground_centres(s) for s in self.seqs] if away == "box" else None     # per sequence (T, 2)
 
     def _side(self, rng, t, lo, hi, T):
         "A frame at distance in [lo, hi] from t, on a random side that fits in 0..T-1."
@@ -71,7 +78,7 @@ class TupleSampler:
                 r = int(rng.integers(T))
                 if r >= self.d_max or r + self.d_max <= T - 1: break
             near = self._side(rng, r, 1, self.d_pos, T)
-            away = self._side(rng, r, self.d_max, T, T)
+            away = self._side(rng, r, self.d_max, T, T) if self.centres is None or second_away else self._matched_away(i, r, T, rng)
             if second_away:
                 far = np.flatnonzero(np.abs(np.arange(T) - r) >= self.d_max)
                 far = far[far != away]
@@ -81,6 +88,13 @@ class TupleSampler:
                 inter = self._side(rng, r, dn + 1, da - 1, T) if da - dn > 1 else near
             out.append(Tuple4(int(i), r, near, inter, away))
         return out
+
+    def _matched_away(self, i: int, r: int, T: int, rng: np.random.Generator) -> int:
+        "An away frame of sequence `i` among the nearest quarter, by foreground centre, of those d_max or more from `r`."
+        far = np.flatnonzero(np.abs(np.arange(T) - r) >= self.d_max)
+        c = self.centres[i]
+        gap = np.nan_to_num(np.linalg.norm(c[far] - c[r], axis=1), nan=np.inf)   # no foreground: never the nearest
+        return int(far[np.argsort(gap, kind="stable")[rng.integers(max(1, len(far) // 4))]])
 
     def sample_equidistant(self, n: int, rng: np.random.Generator, spacing: int | None = None, starts: dict | None = None) -> list[tuple]:
         """`n` quadruples (seq, t1, t2, t3, t4) of equidistant frames, spacing `spacing` (default: about a quarter of the
@@ -96,6 +110,18 @@ class TupleSampler:
             out.append((i, t1, t1 + h, t1 + 2 * h, t1 + 3 * h))
         return out
 
+def _foreground(seq, t: int, tau: float) -> np.ndarray:
+    "(H, W) bool: the pixels of frame `t` that differ from the background by more than `tau` (in [0, 1] units) in any channel."
+    return np.abs(np.asarray(seq.frames[t], np.int16) - np.asarray(seq.background_at(t), np.int16)).max(-1) > 255 * tau
+
+def foreground_centres(seq, tau: float = 0.1) -> np.ndarray:
+    "(T, 2) the centre (x, y) of each frame's foreground, in [0, 1] units of the frame's width and height; NaN where there is none."
+    T, out = len(seq), np.full((len(seq), 2), np.nan)
+    for t in range(T):
+        ys, xs = np.nonzero(_foreground(seq, t, tau))
+        if len(xs): out[t] = xs.mean() / seq.width, ys.mean() / seq.height
+    return out
+
 def fall_start(seq, tau: float = 0.1, smooth: int = 5, min_frames: int = 8) -> int:
     """The frame where a jump's fall begins, found without labels: the frame at which the centroid of the pixels that
     differ from the background by more than `tau` (in [0, 1] units, any channel) is highest in the image (its
@@ -104,7 +130,7 @@ def fall_start(seq, tau: float = 0.1, smooth: int = 5, min_frames: int = 8) -> i
     ys = np.arange(seq.height, dtype=np.float64)[:, None]
     cy = np.full(T, np.nan)
     for t in range(T):
-        fg = (np.abs(np.asarray(seq.frames[t], np.int16) - np.asarray(seq.background_at(t), np.int16)).max(-1) > 255 * tau)
+        fg = _foreground(seq, t, tau)
         if fg.any(): cy[t] = (fg * ys).sum() / fg.sum()
     if np.isnan(cy).all(): return 0
     cy = np.where(np.isnan(cy), np.nanmean(cy), cy)

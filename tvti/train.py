@@ -37,6 +37,7 @@ class TrainConfig:
     channels_last: bool = False
     d_pos: int | None = None       # sampling distances in frames (default: the dataset's, see 04_sampling)
     d_max: int | None = None
+    away: str = "any"              # the away frame: "any" d_max or more away, or "box": where the person's place does not tell (04_sampling)
     track_steps: int | None = None # diving schedule: steps of tracking + reconstruction first (default: the variant's track_fraction, 10%)
     log_every: int = 10
     val_every: int = 50
@@ -229,7 +230,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     if tc.steps < 1 or tc.batch < 1: raise TvtiError(f"--steps and --batch must be positive, got {tc.steps} and {tc.batch}")
     if tc.schedule not in SCHEDULES: raise TvtiError(f"--schedule {tc.schedule!r}: expected one of {', '.join(SCHEDULES)}")
     seed_everything(tc.seed)
-    bm = BatchMaker(ds, "train", tc.d_pos, tc.d_max, need_views=v.contrastive == "mv-css", need_2d=v.pose2d)
+    bm = BatchMaker(ds, "train", tc.d_pos, tc.d_max, need_views=v.contrastive == "mv-css", need_2d=v.pose2d, away=tc.away)
     val_split = "val" if any(s.split == "val" for s in ds) else "train"
     vb = _val_batch(_ValSeqs(ds, val_split), tc.val_frames)
     with warnings.catch_warnings():
@@ -352,7 +353,7 @@ def _check_resume_options(run, data, given: dict, overrides: dict) -> dict | Non
         d_pos, d_max = d_pos or dp, d_max or dm
     have = dict(preset=saved["variant"]["name"], config=model["name"], css_negatives=saved["variant"].get("css_negatives"),
                 no_track=(tr.get("track_steps") == 0) if saved["variant"].get("track") else None,
-                lr=tr.get("lr") or _lr(TrainConfig(), ModelConfig.from_dict(model)), schedule=tr.get("schedule", "constant"), d_pos=d_pos, d_max=d_max,
+                lr=tr.get("lr") or _lr(TrainConfig(), ModelConfig.from_dict(model)), schedule=tr.get("schedule", "constant"), d_pos=d_pos, d_max=d_max, away=tr.get("away", "any"),
                 **{k: tr.get(k) for k in ("batch", "seed", "val_every", "sample_every")})
     norm = lambda x: list(x) if isinstance(x, (list, tuple)) else x
     diff = [f"--{k.replace('_', '-')} {x} (the run has {have[k]})" for k, x in given.items() if x is not None and x != have[k]]
@@ -380,6 +381,7 @@ def tvti_train(
     no_track: store_true = False,    # ours-dive without the tracking phase (the paper's no-L_track ablation)
     d_pos: int = None,               # nearby frames at most this many frames away
     d_max: int = None,               # away frames at least this many frames away
+    away: str = None,                # the away frame: any (default) or box (among those where the person stands nearest the reference's place; 04_sampling)
     val_every: int = None,           # validate and checkpoint every N steps
     sample_every: int = None,        # save sample reconstructions every N steps
     set: str = None,                 # model configuration overrides, e.g. "tv_dim=64,lam=0.05"
@@ -393,7 +395,7 @@ def tvti_train(
     if lr is not None and not lr > 0: raise TvtiError(f"--lr must be positive, got {lr}")
     if schedule is not None and schedule not in SCHEDULES: raise TvtiError(f"--schedule {schedule!r}: expected one of {', '.join(SCHEDULES)}")
     overrides = _parse_set(set)
-    saved = _check_resume_options(run, data, dict(preset=preset, config=config, batch=batch, lr=lr, schedule=schedule, seed=seed, d_pos=d_pos, d_max=d_max,
+    saved = _check_resume_options(run, data, dict(preset=preset, config=config, batch=batch, lr=lr, schedule=schedule, seed=seed, d_pos=d_pos, d_max=d_max, away=away,
                                                   val_every=val_every, sample_every=sample_every, css_negatives=css_negatives,
                                                   no_track=no_track or None), overrides) if resume else None
     preset, config = preset or (saved["variant"]["name"] if saved else "ours"), config or "tiny"
@@ -401,7 +403,7 @@ def tvti_train(
     use_bf16, line = choose_precision("bf16" if bf16 else precision or "auto", device)
     if not quiet: print(f"tvti-train: precision {line}")
     opts = dict(steps=steps, batch=batch, lr=lr, schedule=schedule, seed=seed, bf16=use_bf16, channels_last=channels_last or prefer_channels_last(use_bf16, device) or None,
-                d_pos=d_pos, d_max=d_max, val_every=val_every, sample_every=sample_every)
+                d_pos=d_pos, d_max=d_max, away=away, val_every=val_every, sample_every=sample_every)
     if no_track:
         if preset != "ours-dive": raise TvtiError("--no-track applies to --preset ours-dive")
         opts["track_steps"] = 0

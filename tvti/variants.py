@@ -82,8 +82,9 @@ def _views(ds: Dataset) -> dict:
 
 class BatchMaker:
     "Builds training batches of one split: DSL tuples, equidistant quadruples, or multi-view tuples."
-    def __init__(self, ds: Dataset, split: str = "train", d_pos=None, d_max=None, need_views: bool = False, need_2d: bool = False):
-        self.ds, self.sampler = ds, TupleSampler(ds, split, d_pos, d_max)
+    def __init__(self, ds: Dataset, split: str = "train", d_pos=None, d_max=None, need_views: bool = False, need_2d: bool = False,
+                 away: str = "any"):
+        self.ds, self.sampler = ds, TupleSampler(ds, split, d_pos, d_max, away)
         self.seqs = self.sampler.seqs
         if need_2d and any(s.pose2d is None for s in self.seqs): raise TvtiError(f"{ds.root}: this preset needs 2D labels (pose2d.npy) in every {split!r} sequence")
         if need_views:
