@@ -70,6 +70,8 @@ class TupleSampler:
     def sample(self, n: int, rng: np.random.Generator, second_away: bool = False) -> list[Tuple4]:
         """`n` tuples; sequences are drawn in proportion to their length. With `second_away` the `inter` slot holds a
         second away frame (distance >= d_max, another frame than `away` where the video has one): the CSS tuple."""
+        if second_away and self.centres is not None:
+            raise TvtiError("--away box draws the away frame of the DSL tuple; the CSS tuple's two away frames are drawn from any frame")
         w = np.where(self.ok, self.lengths, 0).astype(float)
         out = []
         for i in rng.choice(len(self.seqs), size=n, p=w / w.sum()):
@@ -78,7 +80,7 @@ class TupleSampler:
                 r = int(rng.integers(T))
                 if r >= self.d_max or r + self.d_max <= T - 1: break
             near = self._side(rng, r, 1, self.d_pos, T)
-            away = self._side(rng, r, self.d_max, T, T) if self.centres is None or second_away else self._matched_away(i, r, T, rng)
+            away = self._side(rng, r, self.d_max, T, T) if self.centres is None else self._matched_away(i, r, T, rng)
             if second_away:
                 far = np.flatnonzero(np.abs(np.arange(T) - r) >= self.d_max)
                 far = far[far != away]
@@ -90,9 +92,11 @@ class TupleSampler:
         return out
 
     def _matched_away(self, i: int, r: int, T: int, rng: np.random.Generator) -> int:
-        "An away frame of sequence `i` among the nearest quarter, by foreground centre, of those d_max or more from `r`."
-        far = np.flatnonzero(np.abs(np.arange(T) - r) >= self.d_max)
+        """An away frame of sequence `i` among the nearest quarter, by foreground centre, of those d_max or more from
+        `r` (ties in random order); any of them where the reference itself shows no foreground."""
         c = self.centres[i]
+        if np.isnan(c[r]).any(): return self._side(rng, r, self.d_max, T, T)
+        far = rng.permutation(np.flatnonzero(np.abs(np.arange(T) - r) >= self.d_max))
         gap = np.nan_to_num(np.linalg.norm(c[far] - c[r], axis=1), nan=np.inf)   # no foreground: never the nearest
         return int(far[np.argsort(gap, kind="stable")[rng.integers(max(1, len(far) // 4))]])
 
