@@ -6,15 +6,16 @@
 
 BENCH is a TVTI-Synth room dataset (e.g. the bench's h36m-like set, `tvti-bench-out/data/h36m-like`). The tool films
 the BVH takes (default: every .bvh in ../shared/data/mocap, CMU motion capture) with BENCH's test subjects, in its
-room, with its cameras and seed, into OUT/heldout (`tvti-synth --bvh ... --bvh-splits test`; made once). Then, for
-every feature source (each trained RUN at the checkpoint --which, an untrained `ours` network with --untrained, and
-background subtraction), it fits Φ on BENCH's training subjects with the label fractions, selects it on BENCH's
+room, with its cameras, seed and frame size (and the preset's views and noise), into OUT/heldout (`tvti-synth --bvh
+... --bvh-splits test`; made once; a take whose performer leaves the frame is cut in halves). Then, for every feature
+source (each trained RUN at the checkpoint --which, an untrained `ours` network with --untrained,
+and background subtraction), it fits Φ on BENCH's training subjects with the label fractions, selects it on BENCH's
 validation subjects, as the bench does, and reads N-MPJPE, MPJPE and P-MPJPE twice: on the captured takes, and on
 BENCH's own test videos for comparison. Beside them stand the mean training pose and the per-video mean pose of the
 test videos (an oracle that sees no image). Nothing is trained on the captured takes: they are read, not tuned on.
 
 Results go to OUT/heldout.json and a table on standard output."""
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 
@@ -33,7 +34,8 @@ def cut_bvh(src: Path, dst: Path, start: int, stop: int):
     lines = Path(src).read_text().splitlines()
     m = next(i for i, l in enumerate(lines) if l.strip().upper() == "MOTION")
     frames = [l for l in lines[m + 3:] if l.strip()]
-    dst.write_text("\n".join(lines[:m + 1] + [f"Frames: {stop - start}", lines[m + 2]] + frames[start:stop]) + "\n")
+    from tvti.core import atomic_write
+    with atomic_write(dst, "w") as f: f.write("\n".join(lines[:m + 1] + [f"Frames: {stop - start}", lines[m + 2]] + frames[start:stop]) + "\n")
 
 
 def film(folder: Path, info: dict, bvh: list, progress: bool):
@@ -71,7 +73,9 @@ def make_heldout(bench, out: Path, bvh: list, progress: bool = True):
     folder = out / "heldout"
     if (folder / "dataset.json").exists():
         ds = load_dataset(folder)
-        made = sorted({s.action[len("mocap-"):].split("-")[0] for s in ds if s.action.startswith("mocap-")})
+        other = [k for k in ("preset", "seed", "size") if ds.info.get(k) != info.get(k)]
+        if other: fail(f"{folder}: was filmed for another dataset ({', '.join(f'{k} {ds.info.get(k)!r}' for k in other)}); choose another OUT")
+        made = sorted({re.sub(r"(-\d)+$", "", s.action[len("mocap-"):]) for s in ds if s.action.startswith("mocap-")})
         if made != sorted(Path(f).stem for f in bvh): fail(f"{folder}: holds the takes {', '.join(made)}; choose another OUT for other takes")
     else: ds = film(folder, info, bvh, progress)
     seqs = [s for s in ds if s.split == "test" and s.action.startswith("mocap-")]
@@ -142,10 +146,8 @@ def main(argv=None):
                    levels={"captured takes": levels(bench, heldout), "bench test videos": levels(bench, bench.split("test"))}, sources={})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for name, make in sources:
-                res["sources"][name] = score(make(), bench, heldout, args)
-                save_json(res, out / "heldout.json")
-        save_json(res, out / "heldout.json")
+            for name, make in sources: res["sources"][name] = score(make(), bench, heldout, args)
+        save_json(res, out / "heldout.json")                      # once, complete
     except TvtiError as e: fail(str(e))
     f0 = f"{max(args.fractions):g}"
     print(f"N-MPJPE (mm), Φ fitted with {float(f0):.0%} of the labels of {args.bench}'s training subjects, chosen on its validation subjects")

@@ -9,7 +9,7 @@ NAME is a numeric field of the model configuration (`alpha`, `rho`, `temperature
 distance (`d_pos`, `d_max`, in frames) or the away frame's rule (`away=box`; 04_sampling). Every point trains MODEL with that one change for --steps steps, once per seed, into
 OUT/runs/, then fits the pose regressor Φ (--phi-steps) on the training subjects with each label fraction and reads
 N-MPJPE on the **validation** subjects. Test subjects are never read: the sweep chooses settings, and choices are
-made on validation subjects. A point already in OUT/points is never computed again, so an interrupted sweep
+made on validation subjects. Each point is read at its last step (the bench reads the best validation loss instead). A point already in OUT/points is never computed again, so an interrupted sweep
 continues where it stopped; a finished run is evaluated again only if its point file is missing.
 
 OUT/sweep.csv holds one row per point, seed and fraction; OUT/sweep.md the mean and spread over seeds."""
@@ -43,16 +43,22 @@ def parse_sets(sets: list[str]) -> list[tuple[str, float]]:
         default = getattr(ModelConfig(), name, 0)
         if isinstance(default, bool) or not isinstance(default, (int, float)):
             fail(f"--set {name}: only numeric settings can be swept")
+        whole = name in DISTANCES or isinstance(default, int)
         for v in vals.split(","):
-            try: x = int(v) if name in DISTANCES else float(v)
-            except ValueError: fail(f"--set {name}={v}: expected a {'whole ' if name in DISTANCES else ''}number")
+            try: x = int(v) if whole else float(v)
+            except ValueError: fail(f"--set {name}={v}: expected a {'whole ' if whole else ''}number")
             if name in DISTANCES and x < 1: fail(f"--set {name}={x}: expected at least 1 frame")
+            if name not in DISTANCES:
+                from tvti.config import get_config
+                from tvti.core import TvtiError
+                try: get_config("tiny", **{name: x})
+                except TvtiError as e: fail(str(e))
             out.append((name, x))
     if not out: fail("nothing to sweep: give at least one --set NAME=V1,V2,...")
     return out
 
 
-def point_name(name: str, value) -> str: return f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+def point_name(name: str, value) -> str: return f"{name}={value:.12g}" if isinstance(value, float) else f"{name}={value}"
 
 
 def fmt(value) -> str: return f"{value:g}" if isinstance(value, (int, float)) else str(value)
@@ -66,20 +72,24 @@ def run_point(data, out: Path, model: str, name: str, value, seed: int, args, bf
     import warnings
     from tvti.bench import _train_args
     from tvti.core import prefer_channels_last
-    from tvti.pose import evaluate, load_run
+    from tvti.pose import evaluate, load_run, extract_features
+    from tvti.data import load_dataset
     from tvti.train import train
     run = out / "runs" / f"{model}-{point_name(name, value)}-s{seed}"
     preset, extra = _train_args(model)
     opts = dict(extra, val_every=max(args.steps // 4, 1), sample_every=args.steps)
     if name in SAMPLING: opts[name] = value
-    resume = (run / "checkpoints" / "latest.pt").exists()
+    resume = (run / "config.json").exists()            # train() resumes from the last checkpoint, or starts again
     t = time.time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         train(data, run, preset=preset, steps=args.steps, seed=seed, bf16=bf16, channels_last=prefer_channels_last(bf16),
               progress=False, resume=resume, **({} if resume else dict(opts, model_overrides={} if name in SAMPLING else {name: value})))
     secs = time.time() - t
-    r = evaluate(load_run(run, "latest"), data, args.fractions, ("mlp",), steps=args.phi_steps, seed=seed, every=args.every)
+    obj, ds = load_run(run, "latest"), load_dataset(data)
+    val = extract_features(obj, ds, "val", every=args.every)
+    cache = {("val", args.every): val, ("test", args.every): val}       # the test subjects are never read
+    r = evaluate(obj, ds, args.fractions, ("mlp",), steps=args.phi_steps, seed=seed, every=args.every, cache=cache)
     rows = [dict(model=model, setting=name, value=value, seed=seed, steps=args.steps, fraction=float(f),
                  val_n_mpjpe=d["mlp"]["val_n_mpjpe"], train_seconds=round(secs, 1)) for f, d in r["fractions"].items()]
     return {"rows": rows, "precision": "bf16" if bf16 else "fp32"}
@@ -88,8 +98,9 @@ def run_point(data, out: Path, model: str, name: str, value, seed: int, args, bf
 def summarise(out: Path) -> list[dict]:
     "Write sweep.csv and sweep.md from the point files; returns the rows."
     import numpy as np
-    rows = [r for p in sorted((out / "points").glob("*.json")) for r in json.loads(p.read_text())["rows"]]
+    rows = [r for p in (out / "points").glob("*.json") for r in json.loads(p.read_text())["rows"]]
     if not rows: return rows
+    rows.sort(key=lambda r: (r["setting"], *order(r["value"]), r["seed"], -r["fraction"]))
     from tvti.core import atomic_write
     with atomic_write(out / "sweep.csv", "w") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
@@ -124,12 +135,22 @@ def main(argv=None):
     try: args.fractions = tuple(float(f) for f in args.fractions.split(","))
     except ValueError: fail(f"--fractions {args.fractions!r}: expected comma-separated numbers in (0, 1]")
     if args.steps < 1: fail(f"--steps {args.steps}: expected at least 1")
+    if not all(0 < f <= 1 for f in args.fractions): fail(f"--fractions {args.fractions}: expected numbers in (0, 1]")
+    if args.every < 1 or args.phi_steps < 1: fail(f"--every ({args.every}) and --phi-steps ({args.phi_steps}) must be at least 1")
+    from tvti.bench import _train_args
+    try: _train_args(args.model)
+    except TvtiError as e: fail(str(e))
     points = parse_sets(args.set)
     bf16 = bf16_supported("cpu") if args.precision == "auto" else args.precision == "bf16"
     out = Path(args.out)
     try:
         ds = load_dataset(args.data)
         if not any(s.split == "val" for s in ds): fail(f"{args.data}: no 'val' sequences; the sweep reads validation subjects")
+        from tvti.sampling import distances_for
+        dp, dm = distances_for(ds)
+        for n, v in points:
+            d = dict(d_pos=dp, d_max=dm) | ({n: v} if n in DISTANCES else {})
+            if not d["d_pos"] < d["d_max"]: fail(f"--set {n}={v}: needs d_pos < d_max (the data's defaults: d_pos {dp}, d_max {dm})")
         plan = dict(data=str(Path(args.data).resolve()), model=args.model, steps=args.steps, fractions=list(args.fractions),
                     phi_steps=args.phi_steps, every=args.every, precision="bf16" if bf16 else "fp32")
         out.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,8 @@ from .analysis import identity_analysis, within_video_gain
 from .bench import PLANS, CONTROL_OF, control_source, make_bench_data, _out_folder
 
 # %% auto #0
-__all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'CURVE_FIELDS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point', 'plateau',
-           'past_plateau', 'plot_curve', 'run_curve']
+__all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'CURVE_FIELDS', 'MIN_POINTS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point',
+           'plateau', 'past_plateau', 'plot_curve', 'run_curve']
 
 # %% ../nbs/16_curve.ipynb #5c83af3e
 CURVE_MODELS = {"ours": 3, "ae-stn-dec": 3, "dsl-stn-dec": 2, "css-stn-dec-split": 2, "css": 2}   # model: seeds
@@ -107,9 +107,12 @@ def plateau(rows, seeds: dict | None = None, gain: float = PLATEAU_GAIN) -> dict
         out[m] = {"steps": int(n), "plateau": bool(hit), "val": float(v[n])}
     return out
 
-def past_plateau(rows, model: str, steps: int, seeds: dict | None = None) -> bool:
-    "Whether the point of `model` at `steps` lies more than one doubling beyond the model's plateau (then it is skipped)."
-    if not rows: return False
+MIN_POINTS = 5               # a model's curve has at least this many points before one is skipped
+
+def past_plateau(rows, model: str, steps: int, seeds: dict | None = None, first: int = 500) -> bool:
+    """Whether the point of `model` at `steps` lies more than one doubling beyond the model's plateau, and beyond the
+    first `MIN_POINTS` points of a curve that starts at `first` (then it is skipped)."""
+    if not rows or steps <= first * 2 ** (MIN_POINTS - 1): return False
     p = plateau(rows, seeds).get(model)
     return bool(p and p["plateau"] and steps > 2 * p["steps"])
 
@@ -159,7 +162,8 @@ def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, com
     with atomic_write(out / "curve.csv", "w") as f: pd.DataFrame(rows, columns=CURVE_FIELDS).to_csv(f, index=False)
     plt.close(plot_curve(rows, out / "curve.png", levels=levels, seeds=plan.models))
     plat = plateau(rows, plan.models)
-    skipped = {m: [n for n in plan.steps() if past_plateau(rows, m, n, plan.models)] for m in plan.models}
+    skipped = {m: [n for n in plan.steps() if past_plateau(rows, m, n, plan.models, plan.first)
+                   and not any(s for s in range(k) if _point_file(out, m, s, n).exists())] for m, k in plan.models.items()}
     save_json(dict(plan=asdict(plan), plateau=plat, skipped={m: v for m, v in skipped.items() if v}, image_free_levels=levels, seconds=round(seconds, 1),
                    points=len({(r["model"], r["seed"], r["steps"]) for r in rows}), command=command or "run_curve",
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")), out / "curve.json")
@@ -196,7 +200,7 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
     wrote = False
     for n, m, s in tqdm(todo, desc="tvti-bench --curve", disable=not progress):
         run = out / "runs" / f"{m}-s{s}"
-        if n and past_plateau(_all_rows(out), m, n, plan.models): continue       # a doubling past the plateau's confirmation
+        if n and past_plateau(_all_rows(out), m, n, plan.models, plan.first): continue    # more than a doubling past the plateau
         if n == 0: source, secs = control_source(m, s), float("nan")
         else:
             fresh = not kept_path(run, n).exists()

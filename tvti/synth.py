@@ -330,6 +330,7 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
     p = _preset(preset, size, frames, videos, views, noise, actions, motion)
     H, W = p.size
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")
+    bvh_splits = tuple(dict.fromkeys(bvh_splits))                       # each split once
     bad = [s for s in bvh_splits if s not in p.subjects]
     if bvh and (bad or not bvh_splits): raise TvtiError(f"--bvh-splits {','.join(bvh_splits)!r}: expected some of {', '.join(p.subjects)}")
     bvh_motions = []
@@ -340,7 +341,9 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
     n_seq = (len(plan) + len(bvh_motions) * sum(len(p.subjects[s]) for s in bvh_splits)) * (p.views if p.kind == "room" else 1)
     cams = room_cameras(seed, p.size) if p.kind == "room" else None
     bg_method = {"room": "median", "dive": "dive", "ski": "panorama"}[p.kind]
-    info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps, **({"motion": p.motion} if p.motion != "steady" else {}))
+    info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps)
+    if p.motion != "steady": info["motion"] = p.motion                  # recorded only where not the default: the
+    if bvh and bvh_splits != ("train",): info["bvh_splits"] = list(bvh_splits)   # same options still give the same bytes
     with DatasetWriter(out, overwrite=overwrite, inputs=list(bvh), **info) as w, \
          tqdm(total=n_seq * p.frames, desc=f"tvti-synth {preset}", unit="frame", disable=not progress, smoothing=0.05) as bar:
         for split, sname, action, rep in plan:
@@ -393,7 +396,7 @@ def tvti_synth(
     actions: str = None,         # comma-separated actions (default: the preset's)
     noise: float = None,         # sensor noise sigma in grey levels
     motion: str = None,          # room presets: steady (default) or varied (tempo, amplitude, heading, idle moments, a change of action)
-    bvh: str = None,             # comma-separated BVH files to film with every training subject (room presets)
+    bvh: str = None,             # comma-separated BVH files, filmed with every subject of --bvh-splits (room presets)
     bvh_splits: str = "train",   # comma-separated splits whose subjects perform the --bvh takes (e.g. test: held-out motion)
     overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti (kept until the new one is complete); any other folder is refused
     quiet: store_true = False,   # no progress bar
