@@ -163,8 +163,9 @@ def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, com
     plt.close(plot_curve(rows, out / "curve.png", levels=levels, seeds=plan.models))
     plat = plateau(rows, plan.models)
     skipped = {m: [n for n in plan.steps() if past_plateau(rows, m, n, plan.models, plan.first)
-                   and not any(s for s in range(k) if _point_file(out, m, s, n).exists())] for m, k in plan.models.items()}
-    save_json(dict(plan=asdict(plan), plateau=plat, skipped={m: v for m, v in skipped.items() if v}, image_free_levels=levels, seconds=round(seconds, 1),
+                   and not any(_point_file(out, m, s, n).exists() for s in range(k))] for m, k in plan.models.items()}
+    save_json(dict(plan=asdict(plan), plateau=plat, skipped={m: v for m, v in skipped.items() if v}, image_free_levels=levels,
+                   seconds=round(seconds, 1),
                    points=len({(r["model"], r["seed"], r["steps"]) for r in rows}), command=command or "run_curve",
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")), out / "curve.json")
 
