@@ -149,14 +149,16 @@ ACTIONS = {"walking": _walking, "waving": _waving, "squatting": _squatting, "jum
 SPECIAL_ACTIONS = {"skiing": _skiing, "diving": _diving}
 
 # %% ../nbs/03b_motion.ipynb #242b3717
-def procedural_motion(action: str, T: int, fps: float, bones, rng: np.random.Generator, floor: bool = True, varied: bool = False):
+def procedural_motion(action: str, T: int, fps: float, bones, rng: np.random.Generator, floor: bool = True,
+                      varied: bool = False):
     """(T, 17, 3) world joints in mm (y up, floor at y = 0) of `action` performed by a body with `bones`.
     `varied`: tempo, amplitude and heading change within the take, with idle moments and a possible change of action
     (`varied_motion`, below; the room's actions only)."""
     fns = {**ACTIONS, **SPECIAL_ACTIONS}
     if action not in fns: raise TvtiError(f"action {action!r}: expected one of {', '.join(fns)}")
     if varied:
-        if action in SPECIAL_ACTIONS: raise TvtiError(f"action {action!r}: varied motion is made for the room's actions ({', '.join(ACTIONS)})")
+        if action in SPECIAL_ACTIONS:
+            raise TvtiError(f"action {action!r}: varied motion is made for the room's actions ({', '.join(ACTIONS)})")
         return varied_motion(action, T, fps, bones, rng, floor)
     t = np.arange(T) / fps
     a, v, ph = rng.uniform(0.75, 1.25), rng.uniform(0.75, 1.3), rng.uniform(0, 2 * np.pi)
@@ -195,7 +197,8 @@ def idle_envelope(T: int, fps: float, rng: np.random.Generator, ramp: float = 0.
     return e * e * (3 - 2 * e)
 
 def varied_motion(action: str, T: int, fps: float, bones, rng: np.random.Generator, floor: bool = True) -> np.ndarray:
-    "(T, 17, 3) world joints in mm of `action` with varying tempo, amplitude and heading, idle moments and perhaps a second action."
+    """(T, 17, 3) world joints in mm of `action` with varying tempo, amplitude and heading, idle moments and perhaps
+    a second action."""
     t = np.arange(T) / fps
     a, v, ph = rng.uniform(0.75, 1.25), rng.uniform(0.75, 1.3), rng.uniform(0, 2 * np.pi)
     e = idle_envelope(T, fps, rng)                                              # (T,) 1 acting, 0 at rest

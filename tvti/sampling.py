@@ -36,13 +36,14 @@ class Tuple4:
     inter: int
     away: int
 
-AWAY = ("any", "box")       # how the away frame is drawn: any frame d_max or more away, or one where the person's place does not tell
+AWAY = ("any", "box")       # the away frame: any frame d_max or more away, or one where the person's place does not tell
 
 class TupleSampler:
     """Draws DSL tuples and gravity quadruples from the sequences of one split of a dataset. `away` "box": the away
     frame is drawn among the quarter of the admissible frames whose foreground centre (no labels) is nearest the
     reference's, so that where the person stands in the frame does not tell the away frame from the others."""
-    def __init__(self, ds: Dataset, split: str = "train", d_pos: int | None = None, d_max: int | None = None, away: str = "any"):
+    def __init__(self, ds: Dataset, split: str = "train", d_pos: int | None = None, d_max: int | None = None,
+                 away: str = "any"):
         if away not in AWAY: raise TvtiError(f"--away {away!r}: expected one of {', '.join(AWAY)}")
         self.away = away
         dp, dm = distances_for(ds)
@@ -71,7 +72,8 @@ class TupleSampler:
         """`n` tuples; sequences are drawn in proportion to their length. With `second_away` the `inter` slot holds a
         second away frame (distance >= d_max, another frame than `away` where the video has one): the CSS tuple."""
         if second_away and self.centres is not None:
-            raise TvtiError("--away box draws the away frame of the DSL tuple; the CSS tuple's two away frames are drawn from any frame")
+            raise TvtiError("--away box draws the away frame of the DSL tuple; "
+                            "the CSS tuple's two away frames are drawn from any frame")
         w = np.where(self.ok, self.lengths, 0).astype(float)
         out = []
         for i in rng.choice(len(self.seqs), size=n, p=w / w.sum()):
@@ -119,7 +121,8 @@ def _foreground(seq, t: int, tau: float) -> np.ndarray:
     return np.abs(np.asarray(seq.frames[t], np.int16) - np.asarray(seq.background_at(t), np.int16)).max(-1) > 255 * tau
 
 def foreground_centres(seq, tau: float = 0.1) -> np.ndarray:
-    "(T, 2) the centre (x, y) of each frame's foreground, in [0, 1] units of the frame's width and height; NaN where there is none."
+    """(T, 2) the centre (x, y) of each frame's foreground, in [0, 1] units of the frame's width and height; NaN where
+    there is none."""
     T, out = len(seq), np.full((len(seq), 2), np.nan)
     for t in range(T):
         ys, xs = np.nonzero(_foreground(seq, t, tau))

@@ -47,7 +47,8 @@ class Preset:
     videos: int = 1                # videos per subject and action
     views: int = 1                 # synchronised cameras per video (multiview)
     noise: float = 2.0             # sensor noise sigma, grey levels (clipped at 3 sigma)
-    motion: str = "steady"         # room presets: "steady" cycles, or "varied" (tempo, amplitude, heading, idle moments, a change of action; 03b_motion)
+    motion: str = "steady"         # room presets: "steady" cycles, or "varied" (tempo, amplitude, heading, idle
+                                   # moments, a change of action; 03b_motion)
 
 PRESETS = {
     "h36m-like": Preset("room", (128, 128), 200, 25, {"train": ["S1", "S5", "S6", "S7"], "val": ["S8"], "test": ["S9", "S11"]}, list(ACTIONS), views=4),
@@ -303,7 +304,8 @@ def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=
     if not p.noise >= 0: raise TvtiError(f"--noise must be 0 or more (grey levels), got {p.noise}")
     if p.kind == "room" and not 1 <= p.views <= 4: raise TvtiError(f"--views must be between 1 and 4, got {p.views}")
     if p.motion not in MOTIONS: raise TvtiError(f"--motion {p.motion!r}: expected one of {', '.join(MOTIONS)}")
-    if p.motion != "steady" and p.kind != "room": raise TvtiError(f"--motion {p.motion}: only the room presets (h36m-like, multiview, tiny) have varied motion")
+    if p.motion != "steady" and p.kind != "room":
+        raise TvtiError(f"--motion {p.motion}: only the room presets (h36m-like, multiview, tiny) have varied motion")
     bad = [a for a in p.actions if a not in ACTIONS and a not in SPECIAL_ACTIONS]
     if bad: raise TvtiError(f"--actions {bad[0]!r}: expected some of {', '.join(ACTIONS)}")
     return p
@@ -316,7 +318,8 @@ def take_poses(preset: str = "h36m-like", seed: int = 0, **overrides) -> list[di
     cams = room_cameras(seed, p.size)
     out = []
     for split, sname, action, rep in _plan(p):
-        J = procedural_motion(action, p.frames, p.fps, subject_for(sname, seed).bones, _seed(seed, "video", sname, action, rep), varied=p.motion == "varied")
+        J = procedural_motion(action, p.frames, p.fps, subject_for(sname, seed).bones, _seed(seed, "video", sname, action, rep),
+                              varied=p.motion == "varied")
         out += [dict(split=split, subject=sname, action=action, view=c, pose3d=to_camera(J, cams[c].R, cams[c].t))
                 for c in _room_views(p, split, sname, action, rep)]
     return out
@@ -332,7 +335,8 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")
     bvh_splits = tuple(dict.fromkeys(bvh_splits))                       # each split once
     bad = [s for s in bvh_splits if s not in p.subjects]
-    if bvh and (bad or not bvh_splits): raise TvtiError(f"--bvh-splits {','.join(bvh_splits)!r}: expected some of {', '.join(p.subjects)}")
+    if bvh and (bad or not bvh_splits):
+        raise TvtiError(f"--bvh-splits {','.join(bvh_splits)!r}: expected some of {', '.join(p.subjects)}")
     bvh_motions = []
     for f in bvh:
         J, fps_in = bvh_to_h36m(f)
@@ -395,7 +399,7 @@ def tvti_synth(
     views: int = None,           # cameras per video (multiview: 2-4)
     actions: str = None,         # comma-separated actions (default: the preset's)
     noise: float = None,         # sensor noise sigma in grey levels
-    motion: str = None,          # room presets: steady (default) or varied (tempo, amplitude, heading, idle moments, a change of action)
+    motion: str = None,          # room presets: steady (default) or varied (tempo, amplitude, heading, idle moments, ...)
     bvh: str = None,             # comma-separated BVH files, filmed with every subject of --bvh-splits (room presets)
     bvh_splits: str = "train",   # comma-separated splits whose subjects perform the --bvh takes (e.g. test: held-out motion)
     overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti (kept until the new one is complete); any other folder is refused

@@ -37,7 +37,8 @@ class TrainConfig:
     channels_last: bool = False
     d_pos: int | None = None       # sampling distances in frames (default: the dataset's, see 04_sampling)
     d_max: int | None = None
-    away: str = "any"              # the away frame: "any" d_max or more away, or "box": where the person's place does not tell (04_sampling)
+    away: str = "any"              # the away frame: "any" d_max or more away, or "box": where the person's place
+                                   # does not tell (04_sampling)
     track_steps: int | None = None # diving schedule: steps of tracking + reconstruction first (default: the variant's track_fraction, 10%)
     log_every: int = 10
     val_every: int = 50
@@ -381,7 +382,7 @@ def tvti_train(
     no_track: store_true = False,    # ours-dive without the tracking phase (the paper's no-L_track ablation)
     d_pos: int = None,               # nearby frames at most this many frames away
     d_max: int = None,               # away frames at least this many frames away
-    away: str = None,                # the away frame: any (default) or box (among those where the person stands nearest the reference's place; 04_sampling)
+    away: str = None,                # the away frame: any (default), or box (where the person stands nearest the reference)
     val_every: int = None,           # validate and checkpoint every N steps
     sample_every: int = None,        # save sample reconstructions every N steps
     set: str = None,                 # model configuration overrides, e.g. "tv_dim=64,lam=0.05"
