@@ -15,7 +15,7 @@ BENCH's own test videos for comparison. Beside them stand the mean training pose
 test videos (an oracle that sees no image). Nothing is trained on the captured takes: they are read, not tuned on.
 
 Results go to OUT/heldout.json and a table on standard output."""
-import json, re, sys
+import re, sys
 from pathlib import Path
 
 

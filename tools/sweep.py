@@ -128,7 +128,7 @@ def main(argv=None):
     ap.add_argument("--every", type=int, default=4, help="evaluate every n-th frame (default 4, as the bench)")
     ap.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"))
     args = ap.parse_args(argv)
-    from tvti.core import TvtiError, bf16_supported, save_json, atomic_write
+    from tvti.core import TvtiError, bf16_supported, save_json
     from tvti.data import load_dataset
     try: seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError: fail(f"--seeds {args.seeds!r}: expected comma-separated whole numbers")
