@@ -240,6 +240,10 @@ def test_a_full_disk_is_one_line_and_keeps_nothing_half_written(tmp_path):
         r = run(command("tvti-train"), TINY, small / "run", "--steps", "2", "--val-every", "1", "--quiet")
         assert r.returncode == 2 and "no space left on device" in r.stderr.lower() and "Traceback" not in r.stderr, r.stderr
         assert not list(small.rglob("*.partial")) and not list(small.rglob("*.new"))
+        imgs = _images(small.parent / "imgs", n=120)            # a dataset too big for the disk: the message names its file
+        r = run(command("tvti-ingest"), imgs, small / "ds", "--fps", "25", "--width", "256", "--quiet")
+        assert r.returncode == 2 and str(small) in r.stderr and ".npy" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert not (small / "ds").exists() and not list(small.glob(".*"))
     finally:
         subprocess.run(["umount", str(small)])
 
@@ -259,3 +263,186 @@ def test_a_read_only_output_folder_is_one_line(tmp_path):
             assert str(ro) in r.stderr, r.stderr
     finally:
         subprocess.run(["umount", str(ro)])
+
+
+# ---- issue 33: a run folder is one run ----------------------------------------------------------------------------
+
+def _wait_for(path: Path, proc, seconds: float = 120):
+    import time
+    t0 = time.time()
+    while not path.exists():
+        assert proc.poll() is None, f"the first writer ended early: {proc.communicate()}"
+        assert time.time() - t0 < seconds, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def test_a_second_training_into_a_busy_run_folder_is_refused_and_the_first_resumes_exactly(tmp_path):
+    import csv, json
+    out = tmp_path / "run"
+    first = subprocess.Popen([command("tvti-train"), str(TINY), str(out), "--steps", "20", "--val-every", "10", "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(out / ".lock", first)
+    second = run(command("tvti-train"), TINY, out, "--steps", "20", "--preset", "dsl", "--quiet")
+    assert second.returncode == 2 and f"{out}: in use by process {first.pid} (tvti-train" in second.stderr, second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1 and "Traceback" not in second.stderr, second.stderr
+    for resume in ([], ["--resume"]):         # a resume of the live run is refused the same way
+        r = run(command("tvti-train"), TINY, out, "--steps", "30", *resume, "--quiet")
+        assert r.returncode == 2 and "in use by process" in r.stderr, r.stderr
+    assert first.wait(300) == 0, first.communicate()
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["variant"]["name"] == "ours" and not (out / ".lock").exists()
+    r = run(command("tvti-train"), TINY, out, "--steps", "30", "--val-every", "10", "--resume", "--quiet")
+    assert r.returncode == 0 and "at step 30" in r.stdout, r.stderr
+    with open(out / "log.csv") as f: steps = [int(x["step"]) for x in csv.DictReader(f)]
+    assert steps == sorted(set(steps)) and steps[-1] == 30, steps          # one run's log, not two interleaved
+
+
+def test_a_second_writer_of_a_dataset_folder_is_refused_and_the_first_keeps_its_temporary_folder(tmp_path):
+    import sys
+    out, imgs = tmp_path / "ds", _images(tmp_path / "imgs")
+    holder = subprocess.Popen([sys.executable, "-c", f"""
+import time, sys
+from tvti.data import DatasetWriter
+w = DatasetWriter({str(out)!r}); print(w.tmp, flush=True); time.sleep(60)
+"""], stdout=subprocess.PIPE, text=True)
+    tmp = Path(holder.stdout.readline().strip())
+    try:
+        r = run(command("tvti-ingest"), imgs, out, "--fps", "25", "--overwrite", "--quiet")
+        assert r.returncode == 2 and f"{out}: in use by process {holder.pid}" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert tmp.is_dir(), "the live writer's temporary folder was removed"
+    finally:
+        holder.kill(); holder.wait()
+    r = run(command("tvti-ingest"), imgs, out, "--fps", "25", "--quiet")      # the holder was killed: no stale lock
+    assert r.returncode == 0, r.stderr
+    assert not tmp.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["ds", "imgs"]
+
+
+def test_only_tvti_files_are_replaced_at_any_depth(tmp_path):
+    imgs, ds, runf = _images(tmp_path / "imgs"), tmp_path / "ds", tmp_path / "mine"
+    assert run(command("tvti-ingest"), imgs, ds, "--fps", "25", "--quiet").returncode == 0
+    seq = next(p for p in ds.iterdir() if p.is_dir())
+    (seq / "notes.txt").write_text("the user's notes")
+    r = run(command("tvti-ingest"), imgs, ds, "--fps", "25", "--overwrite", "--quiet")
+    assert r.returncode == 2 and f"holds files tvti did not write ({seq.name}/notes.txt)" in r.stderr, r.stderr
+    assert (seq / "notes.txt").read_text() == "the user's notes"
+    runf.mkdir(); (runf / "log.csv").write_text("my own log"); (runf / "losses.png").write_bytes(b"my own figure")
+    r = run(command("tvti-train"), TINY, runf, "--steps", "2", "--quiet")
+    assert r.returncode == 2 and "is not a tvti run folder (no config.json) and is not empty (log.csv, losses.png)" in r.stderr, r.stderr
+    assert (runf / "log.csv").read_text() == "my own log" and sorted(p.name for p in runf.iterdir()) == ["log.csv", "losses.png"]
+    empty = tmp_path / "empty"; empty.mkdir()
+    assert run(command("tvti-train"), TINY, empty, "--steps", "2", "--val-every", "2", "--quiet").returncode == 0   # an empty folder is fine
+
+
+def test_resume_refuses_another_dataset_another_variants_checkpoints_and_another_process_count(tmp_path):
+    import json, shutil
+    data, out = tmp_path / "data", tmp_path / "run"
+    shutil.copytree(TINY, data)
+    _quiet_train(data, out, steps=2, val_every=2)
+    # the dataset replaced at the same path by another one: another seed, frame size and length
+    shutil.rmtree(data)
+    r = run(command("tvti-synth"), data, "--preset", "tiny", "--seed", "3", "--frames", "20", "--size", "48x48", "--quiet")
+    assert r.returncode == 0, r.stderr
+    r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
+    assert r.returncode == 2 and "is not the one this run was trained on" in r.stderr and "seed 3 (was 0)" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    shutil.rmtree(data); shutil.copytree(TINY, data)
+    # checkpoints of another variant copied into the folder
+    _quiet_train(data, tmp_path / "dsl", preset="dsl", steps=2, val_every=2)
+    shutil.move(out / "checkpoints", tmp_path / "ours-checkpoints")
+    shutil.copytree(tmp_path / "dsl" / "checkpoints", out / "checkpoints")
+    r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
+    assert r.returncode == 2 and "inconsistent" in r.stderr and "'dsl'" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    shutil.rmtree(out / "checkpoints"); shutil.move(tmp_path / "ours-checkpoints", out / "checkpoints")
+    # another number of processes: each draws --batch tuples, so the batch would change
+    cfg = json.loads((out / "config.json").read_text()); cfg["world_size"] = 2
+    (out / "config.json").write_text(json.dumps(cfg))
+    r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
+    assert r.returncode == 2 and "trained by 2 process(es), and this is 1" in r.stderr and "--nproc_per_node 2" in r.stderr, r.stderr
+    cfg["world_size"] = 1; (out / "config.json").write_text(json.dumps(cfg))
+    r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
+    assert r.returncode == 0 and "at step 4" in r.stdout, r.stderr
+
+
+def test_values_that_mean_nothing_are_one_line_naming_the_option(tmp_path):
+    out = tmp_path / "run"
+    for args, msg in [(["--set", "tv_dim=0"], "--set tv_dim=0: expected a number > 0"),
+                      (["--set", "tv_dim=-5"], "--set tv_dim=-5: expected a number > 0"),
+                      (["--set", "det_backbone=bogus"], "--set det_backbone='bogus': expected one of small"),
+                      (["--set", "scale_init=0.99"], "--set scale_init=0.99: expected a value strictly inside scale_range"),
+                      (["--set", "scale_range=[0.6,0.3]"], "--set scale_range=[0.6, 0.3]: expected [low, high]"),
+                      (["--set", "alpha=NaN"], "--set alpha=nan: expected finite numbers"),
+                      (["--set", "lam=Infinity"], "--set lam=inf: expected finite numbers"),
+                      (["--lr", "inf"], "--lr must be a positive finite number, got inf"),
+                      (["--lr", "nan"], "--lr must be a positive finite number, got nan"),
+                      (["--precision", "fp32", "--bf16"], "--bf16 and --precision fp32 contradict each other")]:
+        r = run(command("tvti-train"), TINY, out, "--steps", "2", *args, "--quiet")
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert not out.exists(), f"{args} left {out}"
+
+
+def test_foreign_files_are_named_in_one_line(tmp_path):
+    out = tmp_path / "run"
+    _quiet_train(TINY, out, steps=2, val_every=2)
+    good = (out / "config.json").read_text()
+    for text in ("{}", "[1, 2]"):
+        (out / "config.json").write_text(text)
+        for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "4"], [command("tvti-eval"), out, TINY, "--steps", "2"]):
+            r = run(*args, "--quiet")
+            assert r.returncode == 2 and "config.json: not a tvti-train config.json" in r.stderr and "Traceback" not in r.stderr, (text, args, r.stderr)
+    (out / "config.json").write_text(good)
+    for name in ("latest.pt", "previous.pt", "best.pt"):            # another project's checkpoint: a plain state dict
+        if (out / "checkpoints" / name).exists(): torch.save({"conv.weight": torch.ones(2, 2)}, out / "checkpoints" / name)
+    for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "4"], [command("tvti-eval"), out, TINY, "--steps", "2"]):
+        r = run(*args, "--quiet")
+        assert r.returncode == 2 and "not a tvti checkpoint (it holds keys conv.weight" in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    bvh = tmp_path / "zero.bvh"
+    bvh.write_text("HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xposition Yposition Zposition\n End Site\n {\n  OFFSET 0 1 0\n }\n}\n"
+                   "MOTION\nFrames: 1\nFrame Time: 0\n0 0 0\n")
+    r = run(command("tvti-synth"), tmp_path / "s", "--preset", "tiny", "--bvh", bvh, "--quiet")
+    assert r.returncode == 2 and "zero.bvh: not a readable BVH file (Frame Time 0 gives no frame rate" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_messages_name_what_happened(tmp_path):
+    out = tmp_path / "run"
+    _quiet_train(TINY, out, steps=4, val_every=2)
+    raw = (out / "checkpoints" / "latest.pt").read_bytes()
+    (out / "checkpoints" / "latest.pt").write_bytes(raw[: len(raw) // 2])      # a broken latest.pt: the fallback is said
+    r = run(command("tvti-train"), TINY, out, "--resume", "--steps", "6", "--val-every", "2", "--quiet")
+    assert r.returncode == 0 and "latest.pt: not a readable checkpoint" in r.stderr and "continuing from" in r.stderr and "previous.pt (step 2)" in r.stderr, r.stderr
+    # --json to a path that cannot be written: the results are printed before the command fails
+    bad = tmp_path / "afile"; bad.write_text("x")
+    r = run(command("tvti-eval"), out, TINY, "--steps", "2", "--json", bad / "x.json", "--quiet")
+    assert r.returncode == 2 and "N-MPJPE" in r.stdout and str(bad) in r.stderr and "Traceback" not in r.stderr, (r.stdout, r.stderr)
+    # a legal 245-character output name: the temporary names beside it stay within the file-name limit
+    long = tmp_path / ("d" * 245)
+    r = run(command("tvti-ingest"), _images(tmp_path / "imgs"), long, "--fps", "25", "--quiet")
+    assert r.returncode == 0 and (long / "dataset.json").exists(), r.stderr
+
+
+def test_ctrl_c_while_a_checkpoint_is_written_exits_130_and_keeps_the_checkpoints(tmp_path):
+    import sys
+    from tvti.train import load_checkpoint
+    out = tmp_path / "run"
+    script = f"""
+import sys, torch, tvti.train as T
+real, calls = torch.save, []
+class Interrupting:                      # the user's Ctrl-C arrives in the middle of a checkpoint's bytes
+    def __init__(self, f): self.f, self.n = f, 0
+    def write(self, b):
+        self.n += 1
+        if self.n == 3: raise KeyboardInterrupt
+        return self.f.write(b)
+    def __getattr__(self, k): return getattr(self.f, k)
+def save(obj, f, *a, **k):
+    calls.append(1)
+    return real(obj, Interrupting(f) if len(calls) == 3 else f, *a, **k)
+torch.save = save
+sys.argv = ["tvti-train", {str(TINY)!r}, {str(out)!r}, "--steps", "6", "--val-every", "2", "--quiet"]
+T.tvti_train()
+"""
+    (tmp_path / "interrupt.py").write_text(script)       # run as a file: the command-line parser needs a __main__ module
+    r = run(sys.executable, tmp_path / "interrupt.py")
+    assert r.returncode == 130 and "tvti-train: interrupted" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert load_checkpoint(out / "checkpoints" / "latest.pt")["step"] == 2
+    assert not list(out.rglob("*.partial")) and not list(out.rglob("*.new"))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_body.ipynb #7e3ab730
 from __future__ import annotations
-import re
+import re, math
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -150,6 +150,9 @@ def read_bvh(path) -> BVH:
                 n = int(tokens[i + 1]); channels.append(tokens[i + 2:i + 2 + n]); i += 2 + n
             else: raise ValueError(f"unexpected token {t!r}")
         n_frames = int(tokens[i + 2]); frame_time = float(tokens[i + 5])
+        if not (math.isfinite(frame_time) and frame_time > 0): raise ValueError(f"Frame Time {tokens[i + 5]} gives no frame rate; expected seconds > 0")
+        if n_frames < 1: raise ValueError(f"Frames: {n_frames}; expected at least 1")
+        if not names or any(o is None or len(o) != 3 for o in offsets): raise ValueError("a joint without a 3-number OFFSET")
         n_ch = sum(len(c) for c in channels)
         vals = np.array(tokens[i + 6:i + 6 + n_frames * n_ch], float)
         if len(vals) != n_frames * n_ch: raise ValueError(f"expected {n_frames} frames of {n_ch} values, found {len(vals)} values")

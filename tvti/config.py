@@ -4,12 +4,12 @@
 
 # %% ../nbs/05_config.ipynb #9e6a3528
 from __future__ import annotations
-import json
+import json, math
 from dataclasses import dataclass, asdict, field, fields, replace
 from .core import TvtiError
 
 # %% auto #0
-__all__ = ['LEGACY', 'TINY', 'PAPER', 'CONFIGS', 'NON_NEGATIVE', 'ModelConfig', 'get_config']
+__all__ = ['LEGACY', 'TINY', 'PAPER', 'CONFIGS', 'BACKBONES', 'CHOICES', 'POSITIVE', 'NON_NEGATIVE', 'ModelConfig', 'get_config']
 
 # %% ../nbs/05_config.ipynb #41357370
 @dataclass
@@ -84,7 +84,21 @@ def get_config(name: str = "tiny", **overrides) -> ModelConfig:
     if name not in CONFIGS: raise TvtiError(f"config {name!r}: expected one of {', '.join(CONFIGS)}")
     bad = sorted(set(overrides) - {f.name for f in fields(ModelConfig)})
     if bad: raise TvtiError(f"config: unknown field(s) {', '.join(bad)}")
-    return replace(CONFIGS[name], **{k: _checked(k, x, getattr(CONFIGS[name], k)) for k, x in overrides.items()})
+    return _consistent(replace(CONFIGS[name], **{k: _checked(k, x, getattr(CONFIGS[name], k)) for k, x in overrides.items()}))
+
+BACKBONES = ("small", "resnet18", "resnet34", "resnet50")
+CHOICES = {"det_backbone": BACKBONES, "enc_backbone": BACKBONES, "det_head": ("softargmax", "linear"), "det_centre": ("scaled", "cells")}
+
+def _consistent(c: ModelConfig) -> ModelConfig:
+    "Refuse, naming the option, names outside their set and values that each pass alone but mean nothing together."
+    for k, allowed in CHOICES.items():
+        if getattr(c, k) not in allowed: raise TvtiError(f"--set {k}={getattr(c, k)!r}: expected one of {', '.join(allowed)}")
+    lo, hi = c.scale_range
+    if not 0 < lo < hi <= 1: raise TvtiError(f"--set scale_range={list(c.scale_range)}: expected [low, high] with 0 < low < high <= 1")
+    if not lo < c.scale_init < hi:      # the box head starts at the logit of its place in the range: finite strictly inside
+        raise TvtiError(f"--set scale_init={c.scale_init}: expected a value strictly inside scale_range {list(c.scale_range)}")
+    if not 0 <= c.dec_dropout < 1: raise TvtiError(f"--set dec_dropout={c.dec_dropout}: expected a rate in [0, 1)")
+    return c
 
 def _checked(key: str, x, default):
     "An override `key=x` in the type of the field's default (an int where an int is expected, ...), or a `TvtiError` naming it."
@@ -105,8 +119,13 @@ def _checked(key: str, x, default):
     else:
         ok = isinstance(x, str); want = "a string"
     if not ok: raise TvtiError(f"--set {key}={x!r}: expected {want}")
+    nums = x if isinstance(x, tuple) else (x,) if isinstance(x, (int, float)) and not isinstance(x, bool) else ()
+    if not all(math.isfinite(e) for e in nums): raise TvtiError(f"--set {key}={x!r}: expected finite numbers, not NaN or infinity")
     if key in NON_NEGATIVE and x < 0: raise TvtiError(f"--set {key}={x!r}: expected a number >= 0")
+    if key in POSITIVE and min(nums) <= 0: raise TvtiError(f"--set {key}={x!r}: expected {'sizes' if isinstance(x, tuple) else 'a number'} > 0")
     return x
 
 # weights, the slack, the crop shift and the mask noise: a negative value would silently turn a term around or mean nothing
+# sizes and the temperature: zero or less builds an empty layer or divides by zero
+POSITIVE = {"det_downsample", "det_width", "crop", "enc_width", "tv_dim", "ti_dim", "dec_base", "dec_maps", "dec_channels", "head_width", "temperature"}
 NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight", "enc_shift", "mask_noise"}

@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #39d7cec2
 from __future__ import annotations
-import os, re, sys, json, mmap, random, functools, tempfile, contextlib
+import os, re, sys, json, mmap, fcntl, random, hashlib, functools, tempfile, contextlib
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'current_umask', 'atomic_write', 'save_json', 'load_json',
-           'seed_everything', 'bf16_supported', 'choose_precision', 'prefer_channels_last', 'release_pages',
-           'resident_file_mb', 'shared_data_dir']
+__all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'interrupted_by_user', 'current_umask', 'hidden_name',
+           'naming_errors', 'atomic_write', 'save_json', 'load_json', 'FolderLock', 'seed_everything', 'bf16_supported',
+           'choose_precision', 'prefer_channels_last', 'release_pages', 'resident_file_mb', 'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
@@ -42,8 +42,20 @@ def cli_errors(prog: str, interrupted: str = "nothing partial was left in place 
             except KeyboardInterrupt:
                 print(f"{prog}: interrupted; {interrupted}", file=sys.stderr)
                 raise SystemExit(130)
+            except Exception as e:            # Ctrl-C inside a library that wraps it (torch.save: a RuntimeError)
+                if not interrupted_by_user(e): raise
+                print(f"{prog}: interrupted; {interrupted}", file=sys.stderr)
+                raise SystemExit(130)
         return _f
     return deco
+
+def interrupted_by_user(e: BaseException) -> bool:
+    "Whether `e` is, or was raised while handling, a Ctrl-C (KeyboardInterrupt)."
+    for _ in range(20):
+        if e is None: return False
+        if isinstance(e, KeyboardInterrupt): return True
+        e = e.__cause__ or e.__context__
+    return False
 
 # %% ../nbs/00_core.ipynb #85bb364c
 def current_umask() -> int:
@@ -53,16 +65,33 @@ def current_umask() -> int:
         u = os.umask(0o022); os.umask(u)
         return u
 
+def hidden_name(name: str, tag: str) -> str:
+    """`.NAME.TAG`: the hidden name of a file tvti keeps beside `name` while it writes it. A long NAME is cut (and
+    told apart by a digest) so that the result, with a random suffix, stays within the 255 bytes of a file name."""
+    b = name.encode()
+    if len(b) > 200: name = b[:180].decode(errors="ignore") + "~" + hashlib.sha1(b).hexdigest()[:8]
+    return f".{name}.{tag}"
+
+@contextlib.contextmanager
+def naming_errors(path):
+    """An operating-system error raised while writing `path` that names no file gets its name (a full disk
+    otherwise reads, from NumPy, only '27648 requested and 20352 written')."""
+    try: yield
+    except OSError as e:
+        if e.filename: raise
+        what = e.strerror or f"{e}; is the disk full?"
+        raise OSError(e.errno, what, str(path)) from None
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb"):
     "Open a temporary file beside `path` for writing; on success flush, fsync and rename it onto `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try: fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try: fd, tmp = tempfile.mkstemp(prefix=hidden_name(path.name, ""), suffix=".partial", dir=path.parent)
     except OSError as e: raise OSError(e.errno, e.strerror, str(path)) from None      # name the file the user asked for
     try:
         os.fchmod(fd, 0o666 & ~current_umask())      # the mode a plain open() would give, not mkstemp's 0600
-        with os.fdopen(fd, mode) as f:
+        with naming_errors(path), os.fdopen(fd, mode) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -80,6 +109,40 @@ def load_json(path, what: str = "JSON file") -> dict:
     if not path.is_file(): raise TvtiError(f"{path}: missing {what}")
     try: return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise TvtiError(f"{path}: not valid JSON ({e})") from None
+
+# %% ../nbs/00_core.ipynb #ffb71a26
+class FolderLock:
+    """An exclusive OS lock (`flock`) on `lock_file`, held by the one process that writes `folder`. A second writer
+    stops with one line naming the folder and the holder; the lock dies with its process, killed or not, so no stale
+    lock is ever left. `remove=True` deletes the lock file on release (for a lock file beside the folder)."""
+    def __init__(self, lock_file, folder, remove: bool = False):
+        self.lock_file, self.folder, self.remove, self.fd = Path(lock_file), Path(folder), remove, None
+
+    def acquire(self) -> "FolderLock":
+        while True:
+            try: fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o666 & ~current_umask())
+            except OSError as e: raise OSError(e.errno, e.strerror, str(self.lock_file)) from None
+            try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 300).decode(errors="replace").strip() or "another process"
+                os.close(fd)
+                raise TvtiError(f"{self.folder}: in use by {holder}; wait for it to finish, or choose another folder") from None
+            try: same = os.stat(self.lock_file).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError: same = False
+            if same: break
+            os.close(fd)          # the holder removed this file as we opened it: lock the one there now
+        os.ftruncate(fd, 0); os.write(fd, f"process {os.getpid()} ({' '.join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:200]})".encode())
+        self.fd = fd
+        return self
+
+    def release(self):
+        if self.fd is None: return
+        if self.remove:
+            with contextlib.suppress(FileNotFoundError): os.unlink(self.lock_file)
+        os.close(self.fd); self.fd = None
+
+    def __enter__(self): return self.acquire()
+    def __exit__(self, *exc): self.release()
 
 # %% ../nbs/00_core.ipynb #e594fa38
 def seed_everything(seed: int):

@@ -4,15 +4,16 @@
 
 # %% ../nbs/01_data.ipynb #b26deab0
 from __future__ import annotations
-import json, os, re, shutil, struct, tempfile
+import json, os, re, shutil, struct, hashlib, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import TvtiError, save_json, load_json, current_umask, release_pages
+from .core import TvtiError, save_json, load_json, current_umask, release_pages, FolderLock, hidden_name, naming_errors
 
 # %% auto #0
 __all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'NpyAppender', 'make_meta', 'Sequence',
-           'validate_sequence', 'Dataset', 'load_dataset', 'SequenceWriter', 'DatasetWriter', 'show_frames']
+           'validate_sequence', 'Dataset', 'load_dataset', 'dataset_identity', 'identity_differences', 'SequenceWriter',
+           'DatasetWriter', 'show_frames']
 
 # %% ../nbs/01_data.ipynb #0a30fc4e
 DATASET_VERSION = 1
@@ -49,12 +50,13 @@ class NpyAppender:
         if x.shape == self.item_shape: x = x[None]
         if x.shape[1:] != self.item_shape:
             raise ValueError(f"{self.path.name}: expected items of shape {self.item_shape}, got {x.shape}")
-        self._f.write(np.ascontiguousarray(x, dtype=self.dtype).tobytes())
+        with naming_errors(self.path): self._f.write(np.ascontiguousarray(x, dtype=self.dtype).tobytes())
         self.n += len(x)
 
     def close(self):
         if self._f.closed: return
-        self._f.seek(0); self._f.write(self._header()); self._f.flush(); os.fsync(self._f.fileno()); self._f.close()
+        with naming_errors(self.path):
+            self._f.seek(0); self._f.write(self._header()); self._f.flush(); os.fsync(self._f.fileno()); self._f.close()
 
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
@@ -241,6 +243,26 @@ def load_dataset(path) -> Dataset:
         seqs.append(validate_sequence(root/name, e))
     return Dataset(root, info, seqs)
 
+# %% ../nbs/01_data.ipynb #4f061d23
+def dataset_identity(ds: Dataset) -> dict:
+    "A record of what dataset `ds` holds: a digest of its dataset.json, its settings, and each sequence's length and frame size."
+    text = (ds.root / "dataset.json").read_bytes()
+    settings = {k: x for k, x in ds.info.items() if k != "sequences" and isinstance(x, (str, int, float, bool, type(None)))}
+    return {"dataset_json": hashlib.sha256(text).hexdigest()[:16], "settings": settings,
+            "sequences": {s.name: [len(s), s.height, s.width] for s in ds}}
+
+def identity_differences(was: dict, now: dict, most: int = 4) -> list[str]:
+    "What differs between two `dataset_identity` records (`was` the recorded one), in words; empty when they match."
+    out = [f"{k} {now['settings'].get(k)!r} (was {was['settings'].get(k)!r})" for k in sorted(was.get("settings", {}).keys() | now.get("settings", {}).keys())
+           if was.get("settings", {}).get(k) != now.get("settings", {}).get(k)]
+    a, b = was.get("sequences", {}), now.get("sequences", {})
+    if a.keys() - b.keys(): out.append(f"{len(a.keys() - b.keys())} sequence(s) gone, e.g. {sorted(a.keys() - b.keys())[0]}")
+    if b.keys() - a.keys(): out.append(f"{len(b.keys() - a.keys())} new sequence(s), e.g. {sorted(b.keys() - a.keys())[0]}")
+    size = lambda x: f"{x[0]} frames of {x[1]}x{x[2]}"
+    out += [f"{k} has {size(b[k])}, was {size(a[k])}" for k in sorted(a.keys() & b.keys()) if list(a[k]) != list(b[k])]
+    if not out and was.get("dataset_json") != now.get("dataset_json"): out.append("its dataset.json changed")
+    return out[:most] + ([f"and {len(out) - most} more"] if len(out) > most else [])
+
 # %% ../nbs/01_data.ipynb #bb8fb5b2
 class SequenceWriter:
     "Writes the files of one sequence inside a `DatasetWriter`'s temporary folder."
@@ -252,7 +274,7 @@ class SequenceWriter:
         return NpyAppender(self.folder/f"{key}.npy", item_shape, dtype)
     def save(self, key: str, array):
         "Write a whole array as `key`.npy."
-        np.save(self.folder/f"{key}.npy", np.asarray(array), allow_pickle=False)
+        with naming_errors(self.folder/f"{key}.npy"): np.save(self.folder/f"{key}.npy", np.asarray(array), allow_pickle=False)
     def load(self, key: str) -> np.ndarray:
         "Memory-map an array already written (e.g. the frames, to estimate a background from them)."
         return np.load(self.folder/f"{key}.npy", mmap_mode="r")
@@ -269,6 +291,17 @@ def _written_by_tvti(folder: Path) -> bool:
     except (OSError, ValueError): return False
     return isinstance(d, dict) and "version" in d and isinstance(d.get("sequences"), list)
 
+_WRITTEN = {"frames.npy", "background.npy", "meta.json", *(f"{k}.npy" for k in _OPTIONAL)}   # what a sequence folder holds
+
+def _foreign_files(folder: Path) -> list[str]:
+    "Paths under a tvti dataset folder that tvti did not write: anything but dataset.json, its sequence folders and their files."
+    listed, out = _listed(folder), []
+    for p in sorted(Path(folder).iterdir()):
+        if p.name == "dataset.json": continue
+        if p.name not in listed or not p.is_dir(): out.append(p.name); continue
+        out += [f"{p.name}/{q.name}" for q in sorted(p.iterdir()) if q.name not in _WRITTEN or not q.is_file()]
+    return out
+
 class DatasetWriter:
     "Build a dataset folder at `path` under a temporary name; it appears at `path` only complete and valid."
     def __init__(self, path, overwrite: bool = False, inputs=(), **info):
@@ -277,19 +310,25 @@ class DatasetWriter:
             src = Path(i).resolve()
             if self.path.resolve() == src or self.path.resolve() in src.parents:
                 raise TvtiError(f"{self.path}: holds the input {i}; choose another output folder (nothing was touched)")
-        if self.path.exists():
-            if not overwrite: raise TvtiError(f"{self.path}: already exists (use --overwrite / overwrite=True to replace it)")
-            if not self.path.is_dir(): raise TvtiError(f"{self.path}: exists and is not a folder; refusing to replace it")
-            if not _written_by_tvti(self.path):
-                raise TvtiError(f"{self.path}: --overwrite replaces only a dataset folder written by tvti (one with its dataset.json); "
-                                "this folder is not one, so nothing was touched")
-            extra = sorted(p.name for p in self.path.iterdir() if p.name != "dataset.json" and p.name not in _listed(self.path))
-            if extra: raise TvtiError(f"{self.path}: holds files tvti did not write ({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''}); "
-                                      "--overwrite would delete them, so nothing was touched")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for old in self.path.parent.glob(f".{self.path.name}.partial-*"): shutil.rmtree(old, ignore_errors=True)   # left by a killed writer
-        try: self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.partial-", dir=self.path.parent))
-        except OSError as e: raise OSError(e.errno, e.strerror, str(self.path)) from None
+        # one writer per output: taken before anything is read or removed, so a live writer's temporary folder is its own
+        self.lock = FolderLock(self.path.parent / hidden_name(self.path.name, "lock"), self.path, remove=True).acquire()
+        try:
+            if self.path.exists():
+                if not overwrite: raise TvtiError(f"{self.path}: already exists (use --overwrite / overwrite=True to replace it)")
+                if not self.path.is_dir(): raise TvtiError(f"{self.path}: exists and is not a folder; refusing to replace it")
+                if not _written_by_tvti(self.path):
+                    raise TvtiError(f"{self.path}: --overwrite replaces only a dataset folder written by tvti (one with its dataset.json); "
+                                    "this folder is not one, so nothing was touched")
+                extra = _foreign_files(self.path)
+                if extra: raise TvtiError(f"{self.path}: holds files tvti did not write ({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''}); "
+                                          "--overwrite would delete them, so nothing was touched")
+            for old in self.path.parent.glob(hidden_name(self.path.name, "partial-*")):    # left by a killed writer (a live one holds the lock)
+                shutil.rmtree(old, ignore_errors=True)
+            try: self.tmp = Path(tempfile.mkdtemp(prefix=hidden_name(self.path.name, "partial-"), dir=self.path.parent))
+            except OSError as e: raise OSError(e.errno, e.strerror, str(self.path)) from None
+        except BaseException:
+            self.lock.release(); raise
         self.info, self.entries = info, []
 
     def sequence(self, name: str, split: str = "train", subject=None, action=None, view: int = 0) -> SequenceWriter:
@@ -319,16 +358,18 @@ class DatasetWriter:
         save_json({"version": DATASET_VERSION, "joints": "h36m17", **self.info, "sequences": self.entries}, self.tmp/"dataset.json")
         load_dataset(self.tmp)  # never publish a folder that would not load
         if self.path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.old-", dir=self.path.parent))
+            old = Path(tempfile.mkdtemp(prefix=hidden_name(self.path.name, "old-"), dir=self.path.parent))
             os.replace(self.path, old/"d")
             os.replace(self.tmp, self.path)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(self.tmp, self.path)
         os.chmod(self.path, 0o777 & ~current_umask())     # mkdtemp made it 0700
+        self.lock.release()
         return load_dataset(self.path)
 
-    def abort(self): shutil.rmtree(self.tmp, ignore_errors=True)
+    def abort(self):
+        shutil.rmtree(self.tmp, ignore_errors=True); self.lock.release()
     def __enter__(self): return self
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:

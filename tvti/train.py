@@ -12,17 +12,18 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
-from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision, prefer_channels_last
+from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision, prefer_channels_last, FolderLock
 from .config import ModelConfig, get_config
-from .data import load_dataset
+from .data import load_dataset, dataset_identity, identity_differences
 from .sampling import distances_for
 from .variants import Variant, get_variant, batch_options, Objective, BatchMaker
 from .stn import box_to_pixels
 from .losses import reconstruction_loss
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'LR_FLOOR', 'LOG_TERMS', 'TrainConfig', 'lr_at', 'save_checkpoint', 'load_checkpoint',
-           'latest_checkpoint', 'validate', 'plot_log', 'train', 'tvti_train']
+__all__ = ['SCHEDULES', 'LR_FLOOR', 'CHECKPOINT_KEYS', 'RUN_LOCK', 'LOG_TERMS', 'TrainConfig', 'lr_at', 'save_checkpoint',
+           'load_checkpoint', 'load_run_config', 'latest_checkpoint', 'check_checkpoint', 'run_folder', 'validate',
+           'plot_log', 'train', 'tvti_train']
 
 # %% ../nbs/12_train.ipynb #4cb0a401
 @dataclass
@@ -72,6 +73,7 @@ def save_checkpoint(folder: Path, state: dict, name: str = "latest.pt"):
     except RuntimeError as e:          # torch's zip writer wraps an OS error (a full disk) in a RuntimeError
         cause = e.__context__ or e.__cause__
         if isinstance(cause, OSError): raise OSError(cause.errno, cause.strerror, str(target)) from None
+        if isinstance(cause, KeyboardInterrupt): raise KeyboardInterrupt from None    # Ctrl-C while writing: the old file stays
         raise
     if name == "latest.pt" and target.exists(): os.replace(target, folder / "previous.pt")
     os.replace(folder / f"{name}.new", target)
@@ -80,11 +82,25 @@ def load_checkpoint(path: Path) -> dict:
     "Load a checkpoint with `weights_only` (never running code); a truncated, corrupt or code-carrying file raises `TvtiError` naming it."
     path = Path(path)
     if not path.is_file(): raise TvtiError(f"{path}: no such checkpoint")
-    try: return torch.load(path, map_location="cpu", weights_only=True)    # a checkpoint is data: it never runs code
+    try: st = torch.load(path, map_location="cpu", weights_only=True)    # a checkpoint is data: it never runs code
     except Exception as e:
         if "Weights only load failed" in str(e):
             raise TvtiError(f"{path}: holds Python objects besides tensors and plain values; not loaded, since that could run code") from None
         raise TvtiError(f"{path}: not a readable checkpoint, perhaps truncated ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    if not isinstance(st, dict) or not CHECKPOINT_KEYS <= st.keys():
+        have = f"keys {', '.join(map(str, list(st)[:4]))}{', ...' if len(st) > 4 else ''}" if isinstance(st, dict) else f"a {type(st).__name__}"
+        raise TvtiError(f"{path}: not a tvti checkpoint (it holds {have}, without tvti's {' and '.join(sorted(CHECKPOINT_KEYS))})")
+    return st
+
+CHECKPOINT_KEYS = {"step", "objective"}
+
+def load_run_config(run: Path) -> dict:
+    "A run folder's config.json, refused in one line if it is missing or is not one that tvti-train wrote."
+    path = Path(run) / "config.json"
+    saved = load_json(path, "config.json (is this a tvti-train run folder?)")
+    if not isinstance(saved, dict) or not all(isinstance(saved.get(k), dict) for k in ("variant", "model", "train")):
+        raise TvtiError(f"{path}: not a tvti-train config.json (it needs the objects 'variant', 'model' and 'train')")
+    return saved
 
 def _has_checkpoint(run: Path) -> bool:
     "Whether the run folder holds any checkpoint file."
@@ -108,10 +124,53 @@ def latest_checkpoint(run: Path) -> tuple[Path, dict] | None:
     for name in ("latest.pt", "previous.pt"):
         p = Path(run) / "checkpoints" / name
         if p.exists():
-            try: return p, load_checkpoint(p)
-            except TvtiError as e: errors.append(str(e))
+            try: st = load_checkpoint(p)
+            except TvtiError as e: errors.append(str(e)); continue
+            if errors: warnings.warn(f"{errors[0]}; continuing from {p} (step {st.get('step')}) instead", stacklevel=2)
+            return p, st
     if errors: raise TvtiError("no readable checkpoint: " + "; ".join(errors))
     return None
+
+def check_checkpoint(ck: Path, st: dict, saved: dict, run: Path):
+    "Refuse checkpoint `st` (read from `ck`) if the variant or configuration it records differs from the run's config.json."
+    for key, saved_key in (("variant", "variant"), ("model_config", "model")):
+        if key not in st: continue
+        a, b = json.loads(json.dumps(st[key])), saved[saved_key]                 # as JSON: tuples and lists alike
+        # a field only one side has comes from another version of the code (an older run resumed by newer code
+        # saves the new fields in its checkpoints, not in config.json): compare the fields both record
+        diff = sorted(k for k in a.keys() & b.keys() if a[k] != b[k])
+        if diff:
+            raise TvtiError(f"{ck}: holds a {a.get('name')!r} {'model' if key == 'variant' else 'configuration'}, but "
+                            f"{Path(run) / 'config.json'} describes {b.get('name')!r} ({', '.join(f'{k}: {a[k]!r} against {b[k]!r}' for k in diff[:3])}); "
+                            "the run folder is inconsistent, so it is not used")
+
+RUN_LOCK = ".lock"     # the lock file inside a run folder (core.FolderLock)
+
+@contextlib.contextmanager
+def run_folder(run: Path, resume: bool, active: bool = True):
+    """Hold run folder `run` for this process: create it, lock it (a second writer is refused, naming the process
+    that holds it), and refuse a folder that is neither empty nor a run folder. If the run fails before it writes
+    its config.json, a folder this call created is removed again. `active=False` (the other ranks): checks only."""
+    run = Path(run)
+    if run.exists() and not run.is_dir(): raise TvtiError(f"{run}: exists and is not a folder; a run folder is needed")
+    if not active:
+        yield; return
+    created = not run.exists()
+    run.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(run / RUN_LOCK, run, remove=True).acquire()     # removed on release; a killed run leaves it, harmless
+    try:
+        other = sorted(p.name for p in run.iterdir() if p.name != RUN_LOCK)
+        if not resume and not (run / "config.json").exists() and other:
+            raise TvtiError(f"{run}: is not a tvti run folder (no config.json) and is not empty ({', '.join(other[:3])}"
+                            f"{', ...' if len(other) > 3 else ''}); tvti-train writes only into an empty folder or its own run folder, so nothing was touched")
+        yield
+    except BaseException:
+        if created and not (run / "config.json").exists():
+            lock.release()
+            with contextlib.suppress(OSError): run.rmdir()
+        raise
+    finally:
+        lock.release()
 
 # %% ../nbs/12_train.ipynb #c79efabf
 def _distributed() -> tuple[int, int]:
@@ -196,11 +255,13 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     """Train `preset` on the dataset folder `data` into the run folder `run`; returns a summary.
     `train_options` are `TrainConfig` fields, `variant_overrides` `Variant` fields (e.g. `css_negatives`), both for a
     new run only; `loss_hook(step, loss)` may replace the loss (tests use it)."""
-    run, rank_world = Path(run), _distributed()
-    rank, world = rank_world
+    run, (rank, world) = Path(run), _distributed()
+    with run_folder(run, resume, active=rank == 0):
+        return _train(data, run, rank, world, preset, config, resume, progress, model_overrides, loss_hook, variant_overrides, train_options)
+
+def _train(data, run, rank, world, preset, config, resume, progress, model_overrides, loss_hook, variant_overrides, train_options) -> dict:
     ds = load_dataset(data)
     cfg_path = run / "config.json"
-    if run.exists() and not run.is_dir(): raise TvtiError(f"{run}: exists and is not a folder; a run folder is needed")
     if rank == 0:
         _clean_partials(run)                  # leftovers of a run killed while writing
         if cfg_path.exists() and not _has_checkpoint(run) and not resume:
@@ -211,10 +272,16 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
     if world > 1: dist.barrier()              # every rank has looked before rank 0 writes
     if resume:
         if not cfg_path.exists(): raise TvtiError(f"{run}: nothing to resume (no config.json)")
-        saved = load_json(cfg_path)
+        saved = load_run_config(run)
         if saved.get("data") and Path(saved["data"]).resolve() != Path(data).resolve():
             raise TvtiError(f"{run}: was trained on {saved['data']}, not {Path(data).resolve()}; --resume continues on the same dataset "
                             "(train into a new folder to use another)")
+        changed = identity_differences(saved["dataset"], dataset_identity(ds)) if "dataset" in saved else []
+        if changed: raise TvtiError(f"{run}: the dataset {Path(data).resolve()} is not the one this run was trained on ({'; '.join(changed)}); "
+                                    "--resume continues on the same data (train into a new folder to use this one)")
+        if saved.get("world_size", 1) != world:
+            raise TvtiError(f"{run}: was trained by {saved.get('world_size', 1)} process(es), and this is {world}; each process draws "
+                            f"--batch tuples, so resuming would change the batch of every step (resume with torchrun --nproc_per_node {saved.get('world_size', 1)})")
         sv = dict(saved["variant"])
         if "fg_prior" not in sv: sv["fg_prior"] = bool(sv.get("decoder")) and saved["model"].get("fg_weight", 0) > 0   # runs from before ours-fg
         v, cfg = Variant(**sv), ModelConfig.from_dict(saved["model"])
@@ -254,6 +321,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
             warnings.warn(f"{run}: no checkpoint was written before the run stopped; starting it again from step 0 with its config.json", stacklevel=2)
             resume = False
     if resume:
+        check_checkpoint(*found, saved, run)      # checkpoints copied in from another run are refused
         _, st = found
         obj.load_state_dict(st["objective"], strict=False); opt.load_state_dict(st["opt"])
         if opt_d is not None: opt_d.load_state_dict(st["opt_d"])
@@ -262,7 +330,7 @@ def train(data, run, preset: str = "ours", config: str = "tiny", resume: bool = 
         if start >= tc.steps: return dict(step=start, best=best, run=str(run), resumed_from=start)
     elif rank == 0:
         run.mkdir(parents=True, exist_ok=True)
-        save_json({"variant": asdict(v), "model": cfg.to_dict(), "train": asdict(tc), "data": str(Path(data).resolve()),
+        save_json({"variant": asdict(v), "model": cfg.to_dict(), "train": asdict(tc), "data": str(Path(data).resolve()), "dataset": dataset_identity(ds),
                    "perceptual": getattr(obj.perceptual, "source", None), "world_size": world, "precision": _precision_line(tc)}, cfg_path)
     step_fn = obj
     if world > 1: step_fn = torch.nn.parallel.DistributedDataParallel(obj, find_unused_parameters=True)
@@ -346,7 +414,7 @@ def _check_resume_options(run, data, given: dict, overrides: dict) -> dict | Non
     (compared with the values the run really used, defaults included). Returns the saved config, if any."""
     cfg_path = Path(run) / "config.json"
     if not cfg_path.exists(): return None                    # train() says there is nothing to resume
-    saved = load_json(cfg_path)
+    saved = load_run_config(run)
     tr, model = saved["train"], saved["model"]
     d_pos, d_max = tr.get("d_pos"), tr.get("d_max")
     if (d_pos is None or d_max is None) and (given.get("d_pos") is not None or given.get("d_max") is not None):
@@ -393,7 +461,8 @@ def tvti_train(
     for k, x, lo in (("steps", steps, 1), ("batch", batch, 1), ("seed", seed, 0), ("d-pos", d_pos, 1), ("d-max", d_max, 2),
                      ("val-every", val_every, 1), ("sample-every", sample_every, 1)):
         if x is not None and x < lo: raise TvtiError(f"--{k} must be at least {lo}, got {x}")
-    if lr is not None and not lr > 0: raise TvtiError(f"--lr must be positive, got {lr}")
+    if lr is not None and not (lr > 0 and math.isfinite(lr)): raise TvtiError(f"--lr must be a positive finite number, got {lr}")
+    if bf16 and precision not in (None, "bf16"): raise TvtiError(f"--bf16 and --precision {precision} contradict each other; give one of them")
     if schedule is not None and schedule not in SCHEDULES: raise TvtiError(f"--schedule {schedule!r}: expected one of {', '.join(SCHEDULES)}")
     overrides = _parse_set(set)
     saved = _check_resume_options(run, data, dict(preset=preset, config=config, batch=batch, lr=lr, schedule=schedule, seed=seed, d_pos=d_pos, d_max=d_max, away=away,
