@@ -446,3 +446,18 @@ T.tvti_train()
     assert r.returncode == 130 and "tvti-train: interrupted" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert load_checkpoint(out / "checkpoints" / "latest.pt")["step"] == 2
     assert not list(out.rglob("*.partial")) and not list(out.rglob("*.new"))
+
+
+def test_under_torchrun_the_failing_process_speaks_last_and_the_others_stay_quiet(tmp_path):
+    import sys
+    mine = tmp_path / "mine"; mine.mkdir(); (mine / "notes.txt").write_text("the user's notes")
+    torchrun = Path(sys.executable).parent / "torchrun"
+    r = run(torchrun, "--nproc_per_node", "2", "--master_port", "29523", command("tvti-train"), TINY, mine, "--steps", "2", "--quiet",
+            timeout=240)
+    out = r.stdout + r.stderr
+    line = f"tvti-train: error: {mine}: is not a tvti run folder"
+    assert r.returncode != 0 and line in out, out[-3000:]
+    assert "[rank1]" not in out and "[rank0]" not in out, out[-3000:]          # no echo of the abort from the other process
+    last = [l for l in out.splitlines() if l.strip() and not set(l.strip()) <= set("=-")][-1]
+    assert line in last, last                                                  # torchrun's report ends with the cause
+    assert (mine / "notes.txt").read_text() == "the user's notes" and sorted(p.name for p in mine.iterdir()) == ["notes.txt"]

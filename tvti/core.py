@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #39d7cec2
 from __future__ import annotations
-import os, re, sys, json, mmap, fcntl, random, hashlib, functools, tempfile, contextlib
+import os, re, sys, json, mmap, time, fcntl, random, hashlib, functools, tempfile, contextlib
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'interrupted_by_user', 'current_umask', 'hidden_name',
-           'naming_errors', 'atomic_write', 'save_json', 'load_json', 'FolderLock', 'seed_everything', 'bf16_supported',
-           'choose_precision', 'prefer_channels_last', 'release_pages', 'resident_file_mb', 'shared_data_dir']
+__all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'interrupted_by_user', 'peer_stopped', 'current_umask',
+           'hidden_name', 'naming_errors', 'atomic_write', 'save_json', 'load_json', 'FolderLock', 'seed_everything',
+           'bf16_supported', 'choose_precision', 'prefer_channels_last', 'release_pages', 'resident_file_mb',
+           'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
@@ -28,26 +29,34 @@ def os_error_message(e: OSError) -> str:
 def cli_errors(prog: str, interrupted: str = "nothing partial was left in place of the output"):
     """Decorator for a command's entry point: a `TvtiError` or an operating-system error (a read-only folder, a full
     disk, a file where a folder was expected) becomes one line `prog: error: msg` on stderr and exit code 2;
-    Ctrl-C prints `interrupted`, what was kept, and exits with 130."""
+    Ctrl-C prints `interrupted`, what was kept, and exits with 130. Under torchrun the line also goes to the
+    launcher's error file, which its report shows as the root cause, and a rank that fails only because another one
+    stopped stays quiet (exit code 1)."""
     def deco(f):
         @functools.wraps(f)
         def _f(*args, **kwargs):
             try: return f(*args, **kwargs)
-            except TvtiError as e:
-                print(f"{prog}: error: {e}", file=sys.stderr)
-                raise SystemExit(2)
-            except OSError as e:
-                print(f"{prog}: error: {os_error_message(e)}", file=sys.stderr)
-                raise SystemExit(2)
-            except KeyboardInterrupt:
-                print(f"{prog}: interrupted; {interrupted}", file=sys.stderr)
-                raise SystemExit(130)
-            except Exception as e:            # Ctrl-C inside a library that wraps it (torch.save: a RuntimeError)
-                if not interrupted_by_user(e): raise
-                print(f"{prog}: interrupted; {interrupted}", file=sys.stderr)
-                raise SystemExit(130)
+            except TvtiError as e: _stop(f"{prog}: error: {e}", 2)
+            except OSError as e: _stop(f"{prog}: error: {os_error_message(e)}", 2)
+            except KeyboardInterrupt: _stop(f"{prog}: interrupted; {interrupted}", 130)
+            except Exception as e:
+                # Ctrl-C inside a library that wraps it (torch.save: a RuntimeError)
+                if interrupted_by_user(e): _stop(f"{prog}: interrupted; {interrupted}", 130)
+                if peer_stopped(e): _stop(f"{prog}: stopped because another process of the run stopped ({e})", 1, quiet=True)
+                raise
         return _f
     return deco
+
+def _stop(line: str, code: int, quiet: bool = False):
+    """Print `line` and, when torchrun launched this process, record it in the launcher's error file (its report shows
+    it as the cause); exit with `code`. `quiet`: neither, for a process that stops only because another one did."""
+    path = os.environ.get("TORCHELASTIC_ERROR_FILE")
+    if not quiet:
+        print(line, file=sys.stderr)
+        if path:
+            with contextlib.suppress(OSError):
+                Path(path).write_text(json.dumps({"message": {"message": line, "extraInfo": {"py_callstack": line, "timestamp": str(int(time.time()))}}}))
+    raise SystemExit(code)
 
 def interrupted_by_user(e: BaseException) -> bool:
     "Whether `e` is, or was raised while handling, a Ctrl-C (KeyboardInterrupt)."
@@ -56,6 +65,12 @@ def interrupted_by_user(e: BaseException) -> bool:
         if isinstance(e, KeyboardInterrupt): return True
         e = e.__cause__ or e.__context__
     return False
+
+def peer_stopped(e: BaseException) -> bool:
+    "Whether `e`, in a process of a multi-process run, only echoes another process's end (its connection closed)."
+    if int(os.environ.get("WORLD_SIZE", "1")) < 2: return False
+    s = f"{type(e).__name__}: {e}"
+    return any(k in s for k in ("Connection closed by peer", "Connection reset by peer", "Broken pipe", "DistBackendError"))
 
 # %% ../nbs/00_core.ipynb #85bb364c
 def current_umask() -> int:
