@@ -461,3 +461,33 @@ def test_under_torchrun_the_failing_process_speaks_last_and_the_others_stay_quie
     last = [l for l in out.splitlines() if l.strip() and not set(l.strip()) <= set("=-")][-1]
     assert line in last, last                                                  # torchrun's report ends with the cause
     assert (mine / "notes.txt").read_text() == "the user's notes" and sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+def test_the_other_commands_refuse_meaningless_values_and_a_busy_bench_folder(tmp_path):
+    import sys
+    out = tmp_path / "run"
+    _quiet_train(TINY, out, steps=2, val_every=2)
+    for cmd, args, msg in [("tvti-bench", ["--out", tmp_path / "b", "--steps", "0"], "--steps must be at least 1, got 0"),
+                           ("tvti-bench", ["--out", tmp_path / "b", "--phi-steps", "0"], "--phi-steps must be at least 1"),
+                           ("tvti-bench", ["--out", tmp_path / "b", "--seeds", "-1"], "--seeds '-1': seeds are whole numbers >= 0"),
+                           ("tvti-bench", ["--out", tmp_path / "b", "--speed", "--paper-size", "0"], "--paper-size must be at least 32"),
+                           ("tvti-eval", [out, TINY, "--seed", "-3"], "--seed must be at least 0, got -3"),
+                           ("tvti-eval", [out, TINY, "--json", tmp_path], f"--json {tmp_path}: is a folder"),
+                           ("tvti-synth", [tmp_path / "s", "--preset", "tiny", "--bvh-splits", "bogus"], "--bvh-splits 'bogus': expected some of"),
+                           ("tvti-synth", [tmp_path / "s", "--preset", "tiny", "--bvh-splits", "test"], "give --bvh too")]:
+        r = run(command(cmd), *args, "--quiet")
+        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (cmd, args, r.stderr)
+        assert not (tmp_path / "b").exists() and not (tmp_path / "s").exists()
+    bench = tmp_path / "bench"; bench.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", f"""
+import time
+from pathlib import Path
+from tvti.core import FolderLock
+FolderLock(Path({str(bench)!r}) / ".lock", {str(bench)!r}, remove=True).acquire(); print("held", flush=True); time.sleep(60)
+"""], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        r = run(command("tvti-bench"), "--out", bench, "--quick", "--quiet")
+        assert r.returncode == 2 and f"{bench}: in use by process {holder.pid}" in r.stderr, r.stderr
+    finally:
+        holder.kill(); holder.wait()

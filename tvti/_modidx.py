@@ -36,6 +36,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'tvti.background.sift_features': ('background.html#sift_features', 'tvti/background.py'),
                                  'tvti.background.temporal_median': ('background.html#temporal_median', 'tvti/background.py')},
             'tvti.bench': { 'tvti.bench.BenchPlan': ('bench.html#benchplan', 'tvti/bench.py'),
+                            'tvti.bench._bench_command': ('bench.html#_bench_command', 'tvti/bench.py'),
                             'tvti.bench._bf16': ('bench.html#_bf16', 'tvti/bench.py'),
                             'tvti.bench._checkout': ('bench.html#_checkout', 'tvti/bench.py'),
                             'tvti.bench._curve_command': ('bench.html#_curve_command', 'tvti/bench.py'),

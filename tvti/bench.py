@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
 from tqdm.auto import tqdm
-from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision, prefer_channels_last
+from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision, prefer_channels_last, FolderLock
 from .synth import synthesize
 from .train import train
 from .pose import evaluate, image_free_levels, PHI_STEPS, BackgroundSubtraction, MASK_KEYS
@@ -479,18 +479,27 @@ def tvti_bench(
     if not curve and (cap is not None or data is not None): raise TvtiError("--cap and --data apply to --curve")
     if curve and (quick or steps or phi_steps or no_controls or against):
         raise TvtiError("--curve takes --out, --cap, --data, --models, --seeds, --precision and --quiet; its plan fixes the rest (16_curve)")
+    for k, x, lo in (("steps", steps, 1), ("phi-steps", phi_steps, 1), ("cap", cap, 1), ("paper-size", paper_size, 32)):
+        if x is not None and x < lo: raise TvtiError(f"--{k} must be at least {lo}, got {x}")
+    try: seed_list = [int(x) for x in seeds.split(",")] if seeds else None
+    except ValueError: raise TvtiError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 0,1,2") from None
+    if seed_list and min(seed_list) < 0: raise TvtiError(f"--seeds {seeds!r}: seeds are whole numbers >= 0")
     out = out or ("tvti-curve-out" if curve else "tvti-bench-out")
-    if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, " ".join(["tvti-bench", *sys.argv[1:]]))
-    if speed:
-        print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), against=against)); return
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with FolderLock(Path(out) / ".lock", out, remove=True):      # one bench or curve per output folder
+        if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, " ".join(["tvti-bench", *sys.argv[1:]]))
+        if speed:
+            print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), against=against)); return
+        _bench_command(out, quick, seed_list, models, steps, phi_steps, no_controls, precision, against, quiet)
+
+def _bench_command(out, quick, seed_list, models, steps, phi_steps, no_controls, precision, against, quiet):
+    "The bench's part of `tvti-bench`: run the plan, print its tables."
     if against is not None: raise TvtiError("--against applies to --speed")
-    over = {k: v for k, v in (("steps", steps), ("phi_steps", phi_steps)) if v}
+    over = {k: v for k, v in (("steps", steps), ("phi_steps", phi_steps)) if v is not None}
     if no_controls: over["controls"] = False
     use_bf16, line = choose_precision(precision)
     if precision != "auto": over["bf16"] = use_bf16
     if not speed and not quiet: print(f"tvti-bench: precision {line}")
-    try: seed_list = [int(x) for x in seeds.split(",")] if seeds else None
-    except ValueError: raise TvtiError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 0,1,2") from None
     r = run_bench(out, quick=quick, seeds=seed_list,
                   models=models.split(",") if models else None, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), **over)
     print(r["table"]); print(); print(ratios_markdown(r["ratios"]))

@@ -252,6 +252,8 @@ def tvti_eval(
 ):
     """Freeze a trained run, regress 3D pose from its features with a fraction of the labels, report MPJPE, N-MPJPE, P-MPJPE.
     With `--identity`, add the identity analysis of `tvti.analysis` (JSON key "identity"), with Φ of `--steps` steps."""
+    if seed < 0: raise TvtiError(f"--seed must be at least 0, got {seed}")
+    if json and Path(json).is_dir(): raise TvtiError(f"--json {json}: is a folder; give the name of a file to write")
     try: fr = [float(x) for x in fractions.split(",")]
     except ValueError: raise TvtiError(f"--fractions {fractions!r}: expected numbers like 1,0.1,0.05") from None
     ds, cache = load_dataset(data), {}   # loaded once; the cache keeps the extracted features for the identity analysis

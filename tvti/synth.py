@@ -335,8 +335,8 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
     if bvh and p.kind != "room": raise TvtiError("--bvh motion can only be filmed in the room presets (h36m-like, multiview, tiny)")
     bvh_splits = tuple(dict.fromkeys(bvh_splits))                       # each split once
     bad = [s for s in bvh_splits if s not in p.subjects]
-    if bvh and (bad or not bvh_splits):
-        raise TvtiError(f"--bvh-splits {','.join(bvh_splits)!r}: expected some of {', '.join(p.subjects)}")
+    if bad or not bvh_splits: raise TvtiError(f"--bvh-splits {','.join(bvh_splits)!r}: expected some of {', '.join(p.subjects)}")
+    if not bvh and bvh_splits != ("train",): raise TvtiError("--bvh-splits chooses who performs the --bvh takes: give --bvh too")
     bvh_motions = []
     for f in bvh:
         J, fps_in = bvh_to_h36m(f)
