@@ -209,7 +209,7 @@ def test_out_of_range_options_are_one_line(tmp_path):
              ("tvti-train", [TINY, tmp_path / "b", "--set", f"perceptual_weights={tmp_path / 'none.pth'}"], f"{tmp_path / 'none.pth'}: no such file"),
              ("tvti-train", [TINY, tmp_path / "b", "--precision", "fp16"], "--precision 'fp16'"),
              ("tvti-eval", [tmp_path / "nope", TINY, "--steps", "0"], "--steps 0: expected at least 1"),
-             ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--noise", "-1"], "--noise must be 0 or more"),
+             ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--noise", "-1"], "--noise must be a finite number, 0 or more"),
              ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--seed", "-1"], "--seed must be a whole number"),
              ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--videos", "0"], "--videos must be at least 1")]
     bad = (tmp_path / "bad.pth"); bad.write_bytes(b"not a state dict")
@@ -281,7 +281,7 @@ def test_a_second_training_into_a_busy_run_folder_is_refused_and_the_first_resum
     out = tmp_path / "run"
     first = subprocess.Popen([command("tvti-train"), str(TINY), str(out), "--steps", "20", "--val-every", "10", "--quiet"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(out / ".lock", first)
+    _wait_for(out / ".tvti.lock", first)
     second = run(command("tvti-train"), TINY, out, "--steps", "20", "--preset", "dsl", "--quiet")
     assert second.returncode == 2 and f"{out}: in use by process {first.pid} (tvti-train" in second.stderr, second.stderr
     assert len(second.stderr.strip().splitlines()) == 1 and "Traceback" not in second.stderr, second.stderr
@@ -290,7 +290,7 @@ def test_a_second_training_into_a_busy_run_folder_is_refused_and_the_first_resum
         assert r.returncode == 2 and "in use by process" in r.stderr, r.stderr
     assert first.wait(300) == 0, first.communicate()
     cfg = json.loads((out / "config.json").read_text())
-    assert cfg["variant"]["name"] == "ours" and not (out / ".lock").exists()
+    assert cfg["variant"]["name"] == "ours" and not (out / ".tvti.lock").exists()
     r = run(command("tvti-train"), TINY, out, "--steps", "30", "--val-every", "10", "--resume", "--quiet")
     assert r.returncode == 0 and "at step 30" in r.stdout, r.stderr
     with open(out / "log.csv") as f: steps = [int(x["step"]) for x in csv.DictReader(f)]
@@ -483,7 +483,7 @@ def test_the_other_commands_refuse_meaningless_values_and_a_busy_bench_folder(tm
 import time
 from pathlib import Path
 from tvti.core import FolderLock
-FolderLock(Path({str(bench)!r}) / ".lock", {str(bench)!r}, remove=True).acquire(); print("held", flush=True); time.sleep(60)
+FolderLock(Path({str(bench)!r}) / ".tvti.lock", {str(bench)!r}, remove=True).acquire(); print("held", flush=True); time.sleep(60)
 """], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -491,3 +491,74 @@ FolderLock(Path({str(bench)!r}) / ".lock", {str(bench)!r}, remove=True).acquire(
         assert r.returncode == 2 and f"{bench}: in use by process {holder.pid}" in r.stderr, r.stderr
     finally:
         holder.kill(); holder.wait()
+
+
+def test_a_review_of_the_first_cut_found_these(tmp_path):
+    "Cases found by a review of the locks and identities: each ends in one line, loses nothing, or does the right thing."
+    import json, shutil
+    ok = lambda r, msg: r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr
+    out = tmp_path / "run"
+    _quiet_train(TINY, out, steps=2, val_every=2)
+    # a folder holding the user's own config.json and log.csv, or a file where tvti's lock goes: refused, untouched
+    u = tmp_path / "u"; u.mkdir(); (u / "config.json").write_text('{"mine": 1}'); (u / "log.csv").write_text("mine")
+    r = run(command("tvti-train"), TINY, u, "--steps", "2", "--quiet")
+    assert ok(r, "not a tvti-train config.json"), r.stderr
+    assert (u / "config.json").read_text() == '{"mine": 1}' and (u / "log.csv").read_text() == "mine"
+    ul = tmp_path / "ul"; ul.mkdir(); (ul / ".tvti.lock").write_text("my notes")
+    r = run(command("tvti-train"), TINY, ul, "--steps", "2", "--quiet")
+    assert ok(r, "a file tvti did not write stands where its lock file goes"), r.stderr
+    assert (ul / ".tvti.lock").read_text() == "my notes"
+    # --json over a file that is not a tvti-eval result
+    (tmp_path / "notes.json").write_text('{"my": "notes"}')
+    r = run(command("tvti-eval"), out, TINY, "--steps", "2", "--json", tmp_path / "notes.json", "--quiet")
+    assert ok(r, "exists and is not a tvti-eval result"), r.stderr
+    assert (tmp_path / "notes.json").read_text() == '{"my": "notes"}'
+    # an identical copy of the dataset at another path is the same data: resume goes on
+    copy = tmp_path / "copy"; shutil.copytree(TINY, copy)
+    r = run(command("tvti-train"), copy, out, "--resume", "--steps", "4", "--val-every", "2", "--quiet")
+    assert r.returncode == 0 and "at step 4" in r.stdout, r.stderr
+    # checkpoints of another run of the same variant (another seed and learning rate): refused
+    _quiet_train(TINY, tmp_path / "other", steps=2, val_every=2, seed=5, lr=0.01)
+    mine = tmp_path / "mine-ck"; shutil.move(out / "checkpoints", mine)
+    shutil.copytree(tmp_path / "other" / "checkpoints", out / "checkpoints")
+    r = run(command("tvti-train"), TINY, out, "--resume", "--steps", "6", "--quiet")
+    assert ok(r, "was written by another run than") and "its train differs" in r.stderr, r.stderr
+    shutil.rmtree(out / "checkpoints"); shutil.move(mine, out / "checkpoints")
+    # damaged files of the right outline
+    good = json.loads((out / "config.json").read_text())
+    for change in ({"variant": {}}, {"model": {"tv_dim": "x"}}, {"dataset": "x"}, {"data": 5}, {"variant": {**good["variant"], "extra": 1}}):
+        (out / "config.json").write_text(json.dumps({**good, **change}))
+        for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "6"], [command("tvti-eval"), out, TINY, "--steps", "2"]):
+            r = run(*args, "--quiet")
+            assert ok(r, "config.json: a tvti-train config.json that this tvti cannot read"), (change, r.stderr)
+    (out / "config.json").write_text(json.dumps(good))
+    ck = out / "checkpoints"
+    saved = {n: (ck / n).read_bytes() for n in ("latest.pt", "previous.pt", "best.pt") if (ck / n).exists()}
+    for name, content, msg in [("empty", b"", "not a readable checkpoint"),
+                               ("a tensor", {"step": 2, "objective": torch.ones(2)}, "not a tvti checkpoint"),
+                               ("no optimiser", {"step": 2, "objective": torch.load(ck / "latest.pt")["objective"]}, "without its optimiser state"),
+                               ("foreign weights", {"step": 2, "objective": {"conv.weight": torch.ones(2)}, "opt": {}, "rng": []},
+                                "its weights do not fit the model")]:
+        for n in saved:
+            if isinstance(content, bytes): (ck / n).write_bytes(content)
+            else: torch.save(content, ck / n)
+        cmds = [[command("tvti-train"), TINY, out, "--resume", "--steps", "6"]]
+        if name != "no optimiser": cmds.append([command("tvti-eval"), out, TINY, "--steps", "2"])
+        for args in cmds:
+            r = run(*args, "--quiet")
+            assert ok(r, msg), (name, args[0], r.stderr)
+    for n, b in saved.items(): (ck / n).write_bytes(b)
+    # numbers out of reach
+    r = run(command("tvti-train"), TINY, tmp_path / "big", "--seed", str(2**64), "--quiet")
+    assert ok(r, "--seed must be below 2**32"), r.stderr
+    r = run(command("tvti-synth"), tmp_path / "inf", "--preset", "tiny", "--noise", "inf", "--quiet")
+    assert ok(r, "--noise must be a finite number"), r.stderr
+    # a bench that fails on its options leaves no folder; one that runs reaches its tables (the plan itself mocked)
+    r = run(command("tvti-bench"), "--out", tmp_path / "bo", "--precision", "bogus", "--quiet")
+    assert ok(r, "--precision 'bogus'") and not (tmp_path / "bo").exists(), r.stderr
+    from unittest import mock
+    import tvti.bench as B
+    fake = {"table": "TABLE", "ratios": {}, "controls": None, "seconds": 60}
+    with mock.patch.object(B, "run_bench", return_value=fake), mock.patch.object(B, "ratios_markdown", return_value="RATIOS"):
+        B.tvti_bench(out=str(tmp_path / "bq"), quick=True, quiet=True)
+    assert not (tmp_path / "bq" / ".tvti.lock").exists()

@@ -381,6 +381,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'tvti.train.check_checkpoint': ('train.html#check_checkpoint', 'tvti/train.py'),
                             'tvti.train.latest_checkpoint': ('train.html#latest_checkpoint', 'tvti/train.py'),
                             'tvti.train.load_checkpoint': ('train.html#load_checkpoint', 'tvti/train.py'),
+                            'tvti.train.load_objective': ('train.html#load_objective', 'tvti/train.py'),
                             'tvti.train.load_run_config': ('train.html#load_run_config', 'tvti/train.py'),
                             'tvti.train.lr_at': ('train.html#lr_at', 'tvti/train.py'),
                             'tvti.train.plot_log': ('train.html#plot_log', 'tvti/train.py'),

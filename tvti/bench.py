@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse, store_true
 from tqdm.auto import tqdm
-from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision, prefer_channels_last, FolderLock
+from .core import TvtiError, cli_errors, seed_everything, save_json, load_json, atomic_write, bf16_supported, choose_precision, prefer_channels_last, FolderLock, PRECISIONS
 from .synth import synthesize
 from .train import train
 from .pose import evaluate, image_free_levels, PHI_STEPS, BackgroundSubtraction, MASK_KEYS
@@ -484,22 +484,33 @@ def tvti_bench(
     try: seed_list = [int(x) for x in seeds.split(",")] if seeds else None
     except ValueError: raise TvtiError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 0,1,2") from None
     if seed_list and min(seed_list) < 0: raise TvtiError(f"--seeds {seeds!r}: seeds are whole numbers >= 0")
+    if precision not in PRECISIONS: raise TvtiError(f"--precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if against is not None and not speed: raise TvtiError("--against applies to --speed")
     out = out or ("tvti-curve-out" if curve else "tvti-bench-out")
+    created = not Path(out).exists()
     Path(out).mkdir(parents=True, exist_ok=True)
-    with FolderLock(Path(out) / ".lock", out, remove=True):      # one bench or curve per output folder
+    try: lock = FolderLock(Path(out) / ".tvti.lock", out, remove=True).acquire()     # one bench or curve per output folder
+    except TvtiError:
+        if created: Path(out).rmdir()
+        raise
+    try:
         if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, " ".join(["tvti-bench", *sys.argv[1:]]))
         if speed:
             print(speed_report(out, paper_size, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), against=against)); return
-        _bench_command(out, quick, seed_list, models, steps, phi_steps, no_controls, precision, against, quiet)
+        _bench_command(out, quick, seed_list, models, steps, phi_steps, no_controls, precision, quiet)
+    except BaseException:
+        if created and not any(p.name != ".tvti.lock" for p in Path(out).iterdir()):     # a run that stopped before writing
+            lock.release(); Path(out).rmdir()
+        raise
+    finally: lock.release()
 
-def _bench_command(out, quick, seed_list, models, steps, phi_steps, no_controls, precision, against, quiet):
+def _bench_command(out, quick, seed_list, models, steps, phi_steps, no_controls, precision, quiet):
     "The bench's part of `tvti-bench`: run the plan, print its tables."
-    if against is not None: raise TvtiError("--against applies to --speed")
     over = {k: v for k, v in (("steps", steps), ("phi_steps", phi_steps)) if v is not None}
     if no_controls: over["controls"] = False
     use_bf16, line = choose_precision(precision)
     if precision != "auto": over["bf16"] = use_bf16
-    if not speed and not quiet: print(f"tvti-bench: precision {line}")
+    if not quiet: print(f"tvti-bench: precision {line}")
     r = run_bench(out, quick=quick, seeds=seed_list,
                   models=models.split(",") if models else None, progress=not quiet, command=" ".join(["tvti-bench", *sys.argv[1:]]), **over)
     print(r["table"]); print(); print(ratios_markdown(r["ratios"]))

@@ -35,6 +35,8 @@ def cli_errors(prog: str, interrupted: str = "nothing partial was left in place 
     def deco(f):
         @functools.wraps(f)
         def _f(*args, **kwargs):
+            import warnings     # a warning is one line too: no source file, no line of code
+            warnings.formatwarning = lambda message, *a, **k: f"{prog}: warning: {message}\n"
             try: return f(*args, **kwargs)
             except TvtiError as e: _stop(f"{prog}: error: {e}", 2)
             except OSError as e: _stop(f"{prog}: error: {os_error_message(e)}", 2)
@@ -137,6 +139,10 @@ class FolderLock:
         while True:
             try: fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o666 & ~current_umask())
             except OSError as e: raise OSError(e.errno, e.strerror, str(self.lock_file)) from None
+            head = os.read(fd, 300).decode(errors="replace"); os.lseek(fd, 0, os.SEEK_SET)
+            if head and not head.startswith("process "):
+                os.close(fd)
+                raise TvtiError(f"{self.lock_file}: a file tvti did not write stands where its lock file goes; nothing was touched")
             try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.read(fd, 300).decode(errors="replace").strip() or "another process"

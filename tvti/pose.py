@@ -80,7 +80,7 @@ from .data import load_dataset, Dataset, dataset_identity, identity_differences
 from .variants import Variant, Objective
 from .stn import box_to_pixels, pixels_to_box
 from .losses import foreground_map
-from .train import load_checkpoint, load_run_config, check_checkpoint
+from .train import load_checkpoint, load_run_config, check_checkpoint, load_objective
 
 def load_run(run, which: str = "best") -> Objective:
     "The trained objective (model and heads) of run folder `run`, in evaluation mode."
@@ -94,7 +94,7 @@ def load_run(run, which: str = "best") -> Objective:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         obj = Objective(v, cfg)
-    obj.load_state_dict(st["objective"], strict=False)
+    load_objective(obj, st, ck)
     return obj.eval()
 
 @torch.no_grad()
@@ -254,6 +254,10 @@ def tvti_eval(
     With `--identity`, add the identity analysis of `tvti.analysis` (JSON key "identity"), with Φ of `--steps` steps."""
     if seed < 0: raise TvtiError(f"--seed must be at least 0, got {seed}")
     if json and Path(json).is_dir(): raise TvtiError(f"--json {json}: is a folder; give the name of a file to write")
+    if json and Path(json).exists():    # replace only an earlier tvti-eval result
+        try: ours = isinstance(old := load_json(json), dict) and {"fractions", "variant"} <= old.keys()
+        except TvtiError: ours = False
+        if not ours: raise TvtiError(f"--json {json}: exists and is not a tvti-eval result; choose another file (nothing was touched)")
     try: fr = [float(x) for x in fractions.split(",")]
     except ValueError: raise TvtiError(f"--fractions {fractions!r}: expected numbers like 1,0.1,0.05") from None
     ds, cache = load_dataset(data), {}   # loaded once; the cache keeps the extracted features for the identity analysis

@@ -301,7 +301,7 @@ def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=
     if min(H, W) < 32: raise TvtiError(f"--size {H}x{W}: frames must be at least 32 pixels on each side")
     if p.frames < 4: raise TvtiError(f"--frames must be at least 4, got {p.frames}")
     if p.videos < 1: raise TvtiError(f"--videos must be at least 1, got {p.videos}")
-    if not p.noise >= 0: raise TvtiError(f"--noise must be 0 or more (grey levels), got {p.noise}")
+    if not 0 <= p.noise < float("inf"): raise TvtiError(f"--noise must be a finite number, 0 or more (grey levels), got {p.noise}")
     if p.kind == "room" and not 1 <= p.views <= 4: raise TvtiError(f"--views must be between 1 and 4, got {p.views}")
     if p.motion not in MOTIONS: raise TvtiError(f"--motion {p.motion!r}: expected one of {', '.join(MOTIONS)}")
     if p.motion != "steady" and p.kind != "room":

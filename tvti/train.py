@@ -13,7 +13,7 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision, prefer_channels_last, FolderLock
-from .config import ModelConfig, get_config
+from .config import ModelConfig, get_config, TINY, _checked
 from .data import load_dataset, dataset_identity, identity_differences
 from .sampling import distances_for
 from .variants import Variant, get_variant, batch_options, Objective, BatchMaker
@@ -21,9 +21,9 @@ from .stn import box_to_pixels
 from .losses import reconstruction_loss
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'LR_FLOOR', 'CHECKPOINT_KEYS', 'RUN_LOCK', 'LOG_TERMS', 'TrainConfig', 'lr_at', 'save_checkpoint',
-           'load_checkpoint', 'load_run_config', 'latest_checkpoint', 'check_checkpoint', 'run_folder', 'validate',
-           'plot_log', 'train', 'tvti_train']
+__all__ = ['SCHEDULES', 'LR_FLOOR', 'CHECKPOINT_KEYS', 'RESUMABLE', 'RUN_LOCK', 'LOG_TERMS', 'TrainConfig', 'lr_at',
+           'save_checkpoint', 'load_checkpoint', 'load_run_config', 'latest_checkpoint', 'check_checkpoint',
+           'load_objective', 'run_folder', 'validate', 'plot_log', 'train', 'tvti_train']
 
 # %% ../nbs/12_train.ipynb #4cb0a401
 @dataclass
@@ -86,8 +86,8 @@ def load_checkpoint(path: Path) -> dict:
     except Exception as e:
         if "Weights only load failed" in str(e):
             raise TvtiError(f"{path}: holds Python objects besides tensors and plain values; not loaded, since that could run code") from None
-        raise TvtiError(f"{path}: not a readable checkpoint, perhaps truncated ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
-    if not isinstance(st, dict) or not CHECKPOINT_KEYS <= st.keys():
+        raise TvtiError(f"{path}: not a readable checkpoint, perhaps truncated ({type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]})") from None
+    if not isinstance(st, dict) or not CHECKPOINT_KEYS <= st.keys() or not isinstance(st["objective"], dict):
         have = f"keys {', '.join(map(str, list(st)[:4]))}{', ...' if len(st) > 4 else ''}" if isinstance(st, dict) else f"a {type(st).__name__}"
         raise TvtiError(f"{path}: not a tvti checkpoint (it holds {have}, without tvti's {' and '.join(sorted(CHECKPOINT_KEYS))})")
     return st
@@ -100,6 +100,16 @@ def load_run_config(run: Path) -> dict:
     saved = load_json(path, "config.json (is this a tvti-train run folder?)")
     if not isinstance(saved, dict) or not all(isinstance(saved.get(k), dict) for k in ("variant", "model", "train")):
         raise TvtiError(f"{path}: not a tvti-train config.json (it needs the objects 'variant', 'model' and 'train')")
+    try:
+        Variant(**{"fg_prior": False, **saved["variant"]}); ModelConfig.from_dict(saved["model"]); TrainConfig(**saved["train"])
+        for k, x in saved["model"].items(): _checked(k, x, getattr(TINY, k))      # each field of the type it should have
+        if not all(isinstance(saved[k].get("name"), str) for k in ("variant", "model")): raise KeyError("name")
+        ok = isinstance(saved.get("data", ""), str) and isinstance(saved.get("world_size", 1), int) and \
+            isinstance(saved.get("dataset", {}), dict) and isinstance(saved.get("dataset", {}).get("settings", {}), dict) and \
+            isinstance(saved.get("dataset", {}).get("sequences", {}), dict)
+    except (TypeError, ValueError, KeyError, TvtiError) as e: ok, why = False, f"{type(e).__name__}: {e}"
+    else: why = "a field of the wrong type"
+    if not ok: raise TvtiError(f"{path}: a tvti-train config.json that this tvti cannot read ({why}); not used")
     return saved
 
 def _has_checkpoint(run: Path) -> bool:
@@ -133,18 +143,33 @@ def latest_checkpoint(run: Path) -> tuple[Path, dict] | None:
 
 def check_checkpoint(ck: Path, st: dict, saved: dict, run: Path):
     "Refuse checkpoint `st` (read from `ck`) if the variant or configuration it records differs from the run's config.json."
-    for key, saved_key in (("variant", "variant"), ("model_config", "model")):
-        if key not in st: continue
+    for key, saved_key in (("variant", "variant"), ("model_config", "model"), ("train", "train"), ("dataset", "dataset")):
+        if key not in st or saved_key not in saved: continue
         a, b = json.loads(json.dumps(st[key])), saved[saved_key]                 # as JSON: tuples and lists alike
         # a field only one side has comes from another version of the code (an older run resumed by newer code
         # saves the new fields in its checkpoints, not in config.json): compare the fields both record
-        diff = sorted(k for k in a.keys() & b.keys() if a[k] != b[k])
+        diff = sorted(k for k in a.keys() & b.keys() if a[k] != b[k] and not (key == "train" and k in RESUMABLE))
         if diff:
+            pairs = ', '.join(f'{k}: {a[k]!r} against {b[k]!r}' for k in diff[:3])
+            if key in ("train", "dataset"):
+                raise TvtiError(f"{ck}: was written by another run than {Path(run) / 'config.json'} describes (its {key} differs: "
+                                f"{pairs}); the run folder is inconsistent, so it is not used")
             raise TvtiError(f"{ck}: holds a {a.get('name')!r} {'model' if key == 'variant' else 'configuration'}, but "
-                            f"{Path(run) / 'config.json'} describes {b.get('name')!r} ({', '.join(f'{k}: {a[k]!r} against {b[k]!r}' for k in diff[:3])}); "
+                            f"{Path(run) / 'config.json'} describes {b.get('name')!r} ({pairs}); "
                             "the run folder is inconsistent, so it is not used")
 
-RUN_LOCK = ".lock"     # the lock file inside a run folder (core.FolderLock)
+def load_objective(obj, st: dict, ck: Path):
+    """Put checkpoint `st`'s weights into `obj`. The frozen perceptual network is never saved; weights that the model
+    does not have, or a model left mostly without weights, mean the file holds another network: refused."""
+    missing, unexpected = obj.load_state_dict(st["objective"], strict=False)
+    missing = [k for k in missing if not k.startswith("perceptual.")]
+    own = [k for k in obj.state_dict() if not k.startswith("perceptual.")]
+    if unexpected or len(missing) > len(own) // 2:
+        raise TvtiError(f"{ck}: its weights do not fit the model its run describes ({len(unexpected)} unknown, e.g. "
+                        f"{(unexpected or ['none'])[0]}; {len(missing)} of {len(own)} missing); not used")
+
+RESUMABLE = {"steps", "bf16", "channels_last"}   # training options a resume may change
+RUN_LOCK = ".tvti.lock"     # the lock file inside a run folder (core.FolderLock)
 
 @contextlib.contextmanager
 def run_folder(run: Path, resume: bool, active: bool = True):
@@ -265,6 +290,7 @@ def _train(data, run, rank, world, preset, config, resume, progress, model_overr
     if rank == 0:
         _clean_partials(run)                  # leftovers of a run killed while writing
         if cfg_path.exists() and not _has_checkpoint(run) and not resume:
+            load_run_config(run)              # refuses a config.json that tvti-train did not write: it is the user's
             warnings.warn(f"{run}: holds a run that stopped before its first checkpoint; starting it again", stacklevel=2)
             cfg_path.unlink()
     if world > 1: dist.barrier()              # rank 0 has tidied the folder before any rank looks at it
@@ -273,7 +299,7 @@ def _train(data, run, rank, world, preset, config, resume, progress, model_overr
     if resume:
         if not cfg_path.exists(): raise TvtiError(f"{run}: nothing to resume (no config.json)")
         saved = load_run_config(run)
-        if saved.get("data") and Path(saved["data"]).resolve() != Path(data).resolve():
+        if "dataset" not in saved and saved.get("data") and Path(saved["data"]).resolve() != Path(data).resolve():   # older runs: the path
             raise TvtiError(f"{run}: was trained on {saved['data']}, not {Path(data).resolve()}; --resume continues on the same dataset "
                             "(train into a new folder to use another)")
         changed = identity_differences(saved["dataset"], dataset_identity(ds)) if "dataset" in saved else []
@@ -320,10 +346,12 @@ def _train(data, run, rank, world, preset, config, resume, progress, model_overr
         if found is None:
             warnings.warn(f"{run}: no checkpoint was written before the run stopped; starting it again from step 0 with its config.json", stacklevel=2)
             resume = False
+    identity = dataset_identity(ds)
     if resume:
-        check_checkpoint(*found, saved, run)      # checkpoints copied in from another run are refused
+        check_checkpoint(*found, saved, run)
+        if not {"opt", "rng"} <= found[1].keys(): raise TvtiError(f"{found[0]}: a tvti checkpoint without its optimiser state; it cannot be resumed")      # checkpoints copied in from another run are refused
         _, st = found
-        obj.load_state_dict(st["objective"], strict=False); opt.load_state_dict(st["opt"])
+        load_objective(obj, st, found[0]); opt.load_state_dict(st["opt"])
         if opt_d is not None: opt_d.load_state_dict(st["opt_d"])
         _set_rng_state(rng, st["rng"][rank] if rank < len(st["rng"]) else st["rng"][0])
         start, best = st["step"], st.get("best", math.inf)
@@ -351,7 +379,7 @@ def _train(data, run, rank, world, preset, config, resume, progress, model_overr
             rngs = [None] * world; dist.all_gather_object(rngs, _rng_state(rng))
         sd = {k: x for k, x in obj.state_dict().items() if not k.startswith("perceptual.")}
         return {"step": step, "objective": sd, "opt": opt.state_dict(), "opt_d": opt_d.state_dict() if opt_d else None,
-                "rng": rngs, "best": best, "variant": asdict(v), "model_config": cfg.to_dict()}
+                "rng": rngs, "best": best, "variant": asdict(v), "model_config": cfg.to_dict(), "train": asdict(tc), "dataset": identity}
     for step in bar:
         phase = "track" if v.track and step < (tc.track_steps or 0) else "dsl"
         batch = bm.quadruples(tc.batch, rng) if phase == "track" else bm.tuples(tc.batch, rng, **batch_options(v))
@@ -461,6 +489,7 @@ def tvti_train(
     for k, x, lo in (("steps", steps, 1), ("batch", batch, 1), ("seed", seed, 0), ("d-pos", d_pos, 1), ("d-max", d_max, 2),
                      ("val-every", val_every, 1), ("sample-every", sample_every, 1)):
         if x is not None and x < lo: raise TvtiError(f"--{k} must be at least {lo}, got {x}")
+    if seed is not None and seed >= 2**32: raise TvtiError(f"--seed must be below 2**32, got {seed}")
     if lr is not None and not (lr > 0 and math.isfinite(lr)): raise TvtiError(f"--lr must be a positive finite number, got {lr}")
     if bf16 and precision not in (None, "bf16"): raise TvtiError(f"--bf16 and --precision {precision} contradict each other; give one of them")
     if schedule is not None and schedule not in SCHEDULES: raise TvtiError(f"--schedule {schedule!r}: expected one of {', '.join(SCHEDULES)}")
