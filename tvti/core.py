@@ -36,7 +36,7 @@ def cli_errors(prog: str, interrupted: str = "nothing partial was left in place 
         @functools.wraps(f)
         def _f(*args, **kwargs):
             import warnings     # a warning is one line too: no source file, no line of code
-            warnings.formatwarning = lambda message, *a, **k: f"{prog}: warning: {message}\n"
+            shown, warnings.formatwarning = warnings.formatwarning, lambda message, *a, **k: f"{prog}: warning: {message}\n"
             try: return f(*args, **kwargs)
             except TvtiError as e: _stop(f"{prog}: error: {e}", 2)
             except OSError as e: _stop(f"{prog}: error: {os_error_message(e)}", 2)
@@ -46,6 +46,7 @@ def cli_errors(prog: str, interrupted: str = "nothing partial was left in place 
                 if interrupted_by_user(e): _stop(f"{prog}: interrupted; {interrupted}", 130)
                 if peer_stopped(e): _stop(f"{prog}: stopped because another process of the run stopped ({e})", 1, quiet=True)
                 raise
+            finally: warnings.formatwarning = shown
         return _f
     return deco
 
