@@ -69,7 +69,7 @@ class MLP2048(nn.Module):
 REGRESSORS = {"mlp": lambda d_in, width=2048: MLP2048(d_in, 51, width), "resmlp": lambda d_in, width=1024: ResMLP(d_in, 51, width, 3)}
 
 # %% ../nbs/13_pose.ipynb #0847fdc9
-import sys, json, time, warnings
+import sys, time, warnings
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm

@@ -358,7 +358,7 @@ def _train(data, run, rank, world, preset, config, resume, progress, model_overr
         if start >= tc.steps: return dict(step=start, best=best, run=str(run), resumed_from=start)
     elif rank == 0:
         run.mkdir(parents=True, exist_ok=True)
-        save_json({"variant": asdict(v), "model": cfg.to_dict(), "train": asdict(tc), "data": str(Path(data).resolve()), "dataset": dataset_identity(ds),
+        save_json({"variant": asdict(v), "model": cfg.to_dict(), "train": asdict(tc), "data": str(Path(data).resolve()), "dataset": identity,
                    "perceptual": getattr(obj.perceptual, "source", None), "world_size": world, "precision": _precision_line(tc)}, cfg_path)
     step_fn = obj
     if world > 1: step_fn = torch.nn.parallel.DistributedDataParallel(obj, find_unused_parameters=True)
