@@ -8,7 +8,8 @@ import json, os, re, shutil, struct, hashlib, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import TvtiError, save_json, load_json, current_umask, release_pages, FolderLock, hidden_name, naming_errors
+from .core import TvtiError, save_json, load_json, current_umask, release_pages
+from .core import FolderLock, hidden_name, naming_errors
 
 # %% auto #0
 __all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'NpyAppender', 'make_meta', 'Sequence',
@@ -70,8 +71,10 @@ def make_meta(fps: float, height: int, width: int, K=None, R=None, t=None, **ext
         K = [[f, 0.0, (width - 1) / 2], [0.0, f, (height - 1) / 2], [0.0, 0.0, 1.0]]
     R = np.eye(3) if R is None else R
     t = np.zeros(3) if t is None else t
-    cam = {"K": np.asarray(K, float).tolist(), "R": np.asarray(R, float).tolist(), "t": np.asarray(t, float).tolist()}
-    return {"fps": float(fps), "height": int(height), "width": int(width), "camera": cam, "camera_source": source, **extra}
+    cam = {"K": np.asarray(K, float).tolist(), "R": np.asarray(R, float).tolist(),
+           "t": np.asarray(t, float).tolist()}
+    return {"fps": float(fps), "height": int(height), "width": int(width), "camera": cam,
+            "camera_source": source, **extra}
 
 # %% ../nbs/01_data.ipynb #efbfa028
 _OPTIONAL = ("pose3d", "pose2d", "bbox", "mask", "background_gt", "camera_K")
@@ -87,7 +90,8 @@ def _check(path, a, dtype, shape, T=None):
     "Check dtype and shape of array `a` from `path`; `None` in `shape` matches any size."
     if a.dtype != np.dtype(dtype): _fail(path, f"dtype expected {np.dtype(dtype)}, got {a.dtype}")
     if a.ndim != len(shape):
-        _fail(path, f"shape expected {len(shape)} dimensions {tuple('*' if s is None else s for s in shape)}, got {a.shape}")
+        dims = tuple('*' if s is None else s for s in shape)
+        _fail(path, f"shape expected {len(shape)} dimensions {dims}, got {a.shape}")
     if T is not None and a.shape[0] != T:
         _fail(path, f"shape[0] (frames) is {a.shape[0]}, but frames.npy has {T} frames")
     for i, (want, got) in enumerate(zip(shape, a.shape)):
@@ -104,9 +108,11 @@ def _check_meta(path: Path) -> dict:
     if not isinstance(meta, dict): _fail(path, "expected a JSON object")
     for k in ("fps", "height", "width", "camera"):
         if k not in meta: _fail(path, f"field '{k}' is missing")
-    if not isinstance(meta["fps"], (int, float)) or not meta["fps"] > 0: _fail(path, f"field 'fps' expected a positive number, got {meta['fps']!r}")
+    if not isinstance(meta["fps"], (int, float)) or not meta["fps"] > 0:
+        _fail(path, f"field 'fps' expected a positive number, got {meta['fps']!r}")
     for k in ("height", "width"):
-        if not isinstance(meta[k], int) or meta[k] <= 0: _fail(path, f"field '{k}' expected a positive integer, got {meta[k]!r}")
+        if not isinstance(meta[k], int) or meta[k] <= 0:
+            _fail(path, f"field '{k}' expected a positive integer, got {meta[k]!r}")
     cam = meta["camera"]
     if not isinstance(cam, dict): _fail(path, "field 'camera' expected an object with K, R, t")
     for k, shape in (("K", (3, 3)), ("R", (3, 3)), ("t", (3,))):
@@ -153,11 +159,13 @@ class Sequence:
         "The background behind frame `t`, for a static and a moving camera alike."
         return self.background if self.background.ndim == 3 else self.background[t]
     def release(self):
-        "Drop the pages of this sequence's memory-mapped arrays from the process's resident memory (`release_pages`); they stay readable."
+        """Drop the pages of this sequence's memory-mapped arrays from the process's resident memory
+        (`release_pages`); they stay readable."""
         for k in ("frames", "background", *_OPTIONAL): release_pages(getattr(self, k))
     def __repr__(self):
         labels = [k for k in _OPTIONAL if getattr(self, k) is not None]
-        return f"Sequence({self.name!r}, split={self.split!r}, subject={self.subject!r}, T={len(self)}, {self.height}x{self.width}, labels={labels})"
+        return (f"Sequence({self.name!r}, split={self.split!r}, subject={self.subject!r}, T={len(self)}, "
+                f"{self.height}x{self.width}, labels={labels})")
 
 # %% ../nbs/01_data.ipynb #b069d65e
 def validate_sequence(path, entry: dict | None = None) -> Sequence:
@@ -181,7 +189,8 @@ def validate_sequence(path, entry: dict | None = None) -> Sequence:
         else: _check(p, a, np.uint8, (H, W, 3))
         arrays[key] = a
     specs = {"pose3d": (np.float32, (None, N_JOINTS, 3)), "pose2d": (np.float32, (None, N_JOINTS, 2)),
-             "bbox": (np.float32, (None, 4)), "mask": (np.uint8, (None, H, W)), "camera_K": (np.float32, (None, 3, 3))}
+             "bbox": (np.float32, (None, 4)), "mask": (np.uint8, (None, H, W)),
+             "camera_K": (np.float32, (None, 3, 3))}
     for key, (dtype, shape) in specs.items():
         p = path/f"{key}.npy"
         if not p.exists(): continue
@@ -195,7 +204,8 @@ def validate_sequence(path, entry: dict | None = None) -> Sequence:
             a = np.ascontiguousarray(a)  # labels are small: load them
             _check_finite(p, a)
             if key == "bbox" and ((a[:, 2] < a[:, 0]) | (a[:, 3] < a[:, 1])).any():
-                _fail(p, f"boxes expected as (x0, y0, x1, y1) with x1 >= x0 and y1 >= y0; frame {int(np.argmax((a[:, 2] < a[:, 0]) | (a[:, 3] < a[:, 1])))} is not")
+                first = int(np.argmax((a[:, 2] < a[:, 0]) | (a[:, 3] < a[:, 1])))
+                _fail(p, f"boxes expected as (x0, y0, x1, y1) with x1 >= x0 and y1 >= y0; frame {first} is not")
         arrays[key] = a
     return Sequence(name=entry["name"], path=path, meta=meta, frames=frames, split=entry.get("split", "train"),
                     subject=entry.get("subject"), action=entry.get("action"), view=entry.get("view", 0), **arrays)
@@ -220,14 +230,16 @@ class Dataset:
         return f"Dataset({str(self.root)!r}, {len(self)} sequences, {self.n_frames} frames, splits={splits})"
 
 def load_dataset(path) -> Dataset:
-    "Open and validate the dataset folder at `path`; a contract violation raises `TvtiError` naming file and field."
+    """Open and validate the dataset folder at `path`; a contract violation raises `TvtiError` naming file
+    and field."""
     root = Path(path)
     if not root.exists(): raise TvtiError(f"{root}: no such dataset folder")
     if not root.is_dir(): raise TvtiError(f"{root}: expected a dataset folder, found a file")
     jp = root/"dataset.json"
     info = load_json(jp, "dataset.json (is this a dataset folder? a write that was interrupted leaves none)")
     if not isinstance(info, dict): _fail(jp, "expected a JSON object")
-    if info.get("version") != DATASET_VERSION: _fail(jp, f"field 'version' expected {DATASET_VERSION}, got {info.get('version')!r}")
+    if info.get("version") != DATASET_VERSION:
+        _fail(jp, f"field 'version' expected {DATASET_VERSION}, got {info.get('version')!r}")
     if info.get("joints") != "h36m17": _fail(jp, f"field 'joints' expected 'h36m17', got {info.get('joints')!r}")
     entries = info.get("sequences")
     if not isinstance(entries, list) or not entries: _fail(jp, "field 'sequences' expected a non-empty list")
@@ -237,7 +249,8 @@ def load_dataset(path) -> Dataset:
         for k in _ENTRY_KEYS:
             if k not in e: _fail(jp, f"field 'sequences[{i}].{k}' is missing")
         name = e["name"]
-        if not isinstance(name, str) or not _NAME_RE.fullmatch(name): _fail(jp, f"field 'sequences[{i}].name' is not a plain folder name: {name!r}")
+        if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+            _fail(jp, f"field 'sequences[{i}].name' is not a plain folder name: {name!r}")
         if name in seen: _fail(jp, f"field 'sequences[{i}].name' repeats {name!r}")
         seen.add(name)
         seqs.append(validate_sequence(root/name, e))
@@ -245,21 +258,27 @@ def load_dataset(path) -> Dataset:
 
 # %% ../nbs/01_data.ipynb #4f061d23
 def dataset_identity(ds: Dataset) -> dict:
-    "A record of what dataset `ds` holds: a digest of its dataset.json, its settings, and each sequence's length and frame size."
+    """A record of what dataset `ds` holds: a digest of its dataset.json, its settings, and each sequence's
+    length and frame size."""
     text = (ds.root / "dataset.json").read_bytes()
-    settings = {k: x for k, x in ds.info.items() if k != "sequences" and isinstance(x, (str, int, float, bool, type(None)))}
+    plain = (str, int, float, bool, type(None))
+    settings = {k: x for k, x in ds.info.items() if k != "sequences" and isinstance(x, plain)}
     return {"dataset_json": hashlib.sha256(text).hexdigest()[:16], "settings": settings,
             "sequences": {s.name: [len(s), s.height, s.width] for s in ds}}
 
 def identity_differences(was: dict, now: dict, most: int = 4) -> list[str]:
-    "What differs between two `dataset_identity` records (`was` the recorded one), in words; empty when they match."
-    out = [f"{k} {now['settings'].get(k)!r} (was {was['settings'].get(k)!r})" for k in sorted(was.get("settings", {}).keys() | now.get("settings", {}).keys())
+    """What differs between two `dataset_identity` records (`was` the recorded one), in words; empty when they
+    match."""
+    keys = sorted(was.get("settings", {}).keys() | now.get("settings", {}).keys())
+    out = [f"{k} {now['settings'].get(k)!r} (was {was['settings'].get(k)!r})" for k in keys
            if was.get("settings", {}).get(k) != now.get("settings", {}).get(k)]
     a, b = was.get("sequences", {}), now.get("sequences", {})
-    if a.keys() - b.keys(): out.append(f"{len(a.keys() - b.keys())} sequence(s) gone, e.g. {sorted(a.keys() - b.keys())[0]}")
-    if b.keys() - a.keys(): out.append(f"{len(b.keys() - a.keys())} new sequence(s), e.g. {sorted(b.keys() - a.keys())[0]}")
+    gone, new = sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys())
+    if gone: out.append(f"{len(gone)} sequence(s) gone, e.g. {gone[0]}")
+    if new: out.append(f"{len(new)} new sequence(s), e.g. {new[0]}")
     size = lambda x: f"{x[0]} frames of {x[1]}x{x[2]}"
-    out += [f"{k} has {size(b[k])}, was {size(a[k])}" for k in sorted(a.keys() & b.keys()) if list(a[k]) != list(b[k])]
+    out += [f"{k} has {size(b[k])}, was {size(a[k])}" for k in sorted(a.keys() & b.keys())
+            if list(a[k]) != list(b[k])]
     if not out and was.get("dataset_json") != now.get("dataset_json"): out.append("its dataset.json changed")
     return out[:most] + ([f"and {len(out) - most} more"] if len(out) > most else [])
 
@@ -274,7 +293,8 @@ class SequenceWriter:
         return NpyAppender(self.folder/f"{key}.npy", item_shape, dtype)
     def save(self, key: str, array):
         "Write a whole array as `key`.npy."
-        with naming_errors(self.folder/f"{key}.npy"): np.save(self.folder/f"{key}.npy", np.asarray(array), allow_pickle=False)
+        with naming_errors(self.folder/f"{key}.npy"):
+            np.save(self.folder/f"{key}.npy", np.asarray(array), allow_pickle=False)
     def load(self, key: str) -> np.ndarray:
         "Memory-map an array already written (e.g. the frames, to estimate a background from them)."
         return np.load(self.folder/f"{key}.npy", mmap_mode="r")
@@ -291,10 +311,12 @@ def _written_by_tvti(folder: Path) -> bool:
     except (OSError, ValueError): return False
     return isinstance(d, dict) and "version" in d and isinstance(d.get("sequences"), list)
 
-_WRITTEN = {"frames.npy", "background.npy", "meta.json", *(f"{k}.npy" for k in _OPTIONAL)}   # what a sequence folder holds
+# what a sequence folder holds
+_WRITTEN = {"frames.npy", "background.npy", "meta.json", *(f"{k}.npy" for k in _OPTIONAL)}
 
 def _foreign_files(folder: Path) -> list[str]:
-    "Paths under a tvti dataset folder that tvti did not write: anything but dataset.json, its sequence folders and their files."
+    """Paths under a tvti dataset folder that tvti did not write: anything but dataset.json, its sequence
+    folders and their files."""
     listed, out = _listed(folder), []
     for p in sorted(Path(folder).iterdir()):
         if p.name == "dataset.json": continue
@@ -309,30 +331,40 @@ class DatasetWriter:
         for i in inputs:          # never write over, or replace a folder holding, what is being read
             src = Path(i).resolve()
             if self.path.resolve() == src or self.path.resolve() in src.parents:
-                raise TvtiError(f"{self.path}: holds the input {i}; choose another output folder (nothing was touched)")
+                raise TvtiError(f"{self.path}: holds the input {i}; choose another output folder "
+                                "(nothing was touched)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # one writer per output: taken before anything is read or removed, so a live writer's temporary folder is its own
-        self.lock = FolderLock(self.path.parent / hidden_name(self.path.name, "lock"), self.path, remove=True).acquire()
+        # one writer per output: taken before anything is read or removed, so a live writer's temporary folder
+        # is its own
+        lock_path = self.path.parent / hidden_name(self.path.name, "lock")
+        self.lock = FolderLock(lock_path, self.path, remove=True).acquire()
         try:
             if self.path.exists():
-                if not overwrite: raise TvtiError(f"{self.path}: already exists (use --overwrite / overwrite=True to replace it)")
-                if not self.path.is_dir(): raise TvtiError(f"{self.path}: exists and is not a folder; refusing to replace it")
+                if not overwrite:
+                    raise TvtiError(f"{self.path}: already exists (use --overwrite / overwrite=True to replace it)")
+                if not self.path.is_dir():
+                    raise TvtiError(f"{self.path}: exists and is not a folder; refusing to replace it")
                 if not _written_by_tvti(self.path):
-                    raise TvtiError(f"{self.path}: --overwrite replaces only a dataset folder written by tvti (one with its dataset.json); "
-                                    "this folder is not one, so nothing was touched")
+                    raise TvtiError(f"{self.path}: --overwrite replaces only a dataset folder written by tvti "
+                                    "(one with its dataset.json); this folder is not one, so nothing was touched")
                 extra = _foreign_files(self.path)
-                if extra: raise TvtiError(f"{self.path}: holds files tvti did not write ({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''}); "
-                                          "--overwrite would delete them, so nothing was touched")
-            for old in self.path.parent.glob(hidden_name(self.path.name, "partial-*")):    # left by a killed writer (a live one holds the lock)
+                if extra:
+                    shown = ', '.join(extra[:3]) + (', ...' if len(extra) > 3 else '')
+                    raise TvtiError(f"{self.path}: holds files tvti did not write ({shown}); "
+                                    "--overwrite would delete them, so nothing was touched")
+            # left by a killed writer (a live one holds the lock)
+            for old in self.path.parent.glob(hidden_name(self.path.name, "partial-*")):
                 shutil.rmtree(old, ignore_errors=True)
-            try: self.tmp = Path(tempfile.mkdtemp(prefix=hidden_name(self.path.name, "partial-"), dir=self.path.parent))
+            prefix = hidden_name(self.path.name, "partial-")
+            try: self.tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=self.path.parent))
             except OSError as e: raise OSError(e.errno, e.strerror, str(self.path)) from None
         except BaseException:
             self.lock.release(); raise
         self.info, self.entries = info, []
 
     def sequence(self, name: str, split: str = "train", subject=None, action=None, view: int = 0) -> SequenceWriter:
-        if not isinstance(name, str) or not _NAME_RE.fullmatch(name): raise TvtiError(f"sequence name {name!r}: use letters, digits, '_', '-', '.'")
+        if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+            raise TvtiError(f"sequence name {name!r}: use letters, digits, '_', '-', '.'")
         if any(e["name"] == name for e in self.entries): raise TvtiError(f"sequence name {name!r} is used twice")
         entry = {"name": name, "split": split, "subject": subject, "action": action, "view": int(view)}
         self.entries.append(entry)
@@ -355,7 +387,8 @@ class DatasetWriter:
 
     def commit(self) -> Dataset:
         "Write `dataset.json`, validate, and move the folder into place (replacing an old one only now)."
-        save_json({"version": DATASET_VERSION, "joints": "h36m17", **self.info, "sequences": self.entries}, self.tmp/"dataset.json")
+        info = {"version": DATASET_VERSION, "joints": "h36m17", **self.info, "sequences": self.entries}
+        save_json(info, self.tmp/"dataset.json")
         load_dataset(self.tmp)  # never publish a folder that would not load
         if self.path.exists():
             old = Path(tempfile.mkdtemp(prefix=hidden_name(self.path.name, "old-"), dir=self.path.parent))
@@ -382,7 +415,8 @@ def show_frames(seq: Sequence, idx=None, n: int = 4, size: float = 3.0):
     "Plot frames `idx` (default: `n` evenly spaced) of `seq` with its box, 2D joints and mask outline."
     import matplotlib.pyplot as plt
     idx = np.linspace(0, len(seq) - 1, n).round().astype(int) if idx is None else np.atleast_1d(idx)
-    fig, axs = plt.subplots(1, len(idx), figsize=(size * len(idx) * seq.width / seq.height, size), squeeze=False)
+    figsize = (size * len(idx) * seq.width / seq.height, size)
+    fig, axs = plt.subplots(1, len(idx), figsize=figsize, squeeze=False)
     for ax, t in zip(axs[0], idx):
         ax.imshow(seq.frames[t]); ax.set_title(f"{seq.name} t={t}", fontsize=8); ax.axis("off")
         if seq.mask is not None: ax.contour(seq.mask[t], levels=[0.5], colors="cyan", linewidths=0.8)
@@ -391,6 +425,8 @@ def show_frames(seq: Sequence, idx=None, n: int = 4, size: float = 3.0):
             ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="yellow", lw=1))
         if seq.pose2d is not None:
             p = seq.pose2d[t]
-            for j, par in H36M_BONES: ax.plot(p[[j, par], 0], p[[j, par], 1], "-", color="red" if j in (1, 2, 3, 14, 15, 16) else "lime", lw=1.2)
+            for j, par in H36M_BONES:
+                colour = "red" if j in (1, 2, 3, 14, 15, 16) else "lime"
+                ax.plot(p[[j, par], 0], p[[j, par], 1], "-", color=colour, lw=1.2)
     fig.tight_layout()
     return fig
