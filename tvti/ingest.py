@@ -40,7 +40,8 @@ class FrameSource:
             ok, frame = cap.read() if cap.isOpened() else (False, None)
             if not ok or frame is None:
                 cap.release()
-                raise TvtiError(f"{self.src}: cannot be decoded as a video (corrupt file or unsupported format; expected one of {', '.join(VIDEO_EXTS)})")
+                raise TvtiError(f"{self.src}: cannot be decoded as a video (corrupt file or unsupported format; "
+                                f"expected one of {', '.join(VIDEO_EXTS)})")
             self.fps = cap.get(cv2.CAP_PROP_FPS) or None
             self.n_reported = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or None
             self.height, self.width = frame.shape[:2]
@@ -61,7 +62,8 @@ class FrameSource:
                 if max_frames is not None and n >= max_frames: return
                 img = self._read_image(self.files[i])
                 if img.shape[:2] != (self.height, self.width):
-                    raise TvtiError(f"{self.files[i]}: size {img.shape[1]}x{img.shape[0]}, but {self.files[0].name} is {self.width}x{self.height}; all images must share one size")
+                    raise TvtiError(f"{self.files[i]}: size {img.shape[1]}x{img.shape[0]}, but {self.files[0].name} "
+                                    f"is {self.width}x{self.height}; all images must share one size")
                 yield i, img; n += 1
             return
         cap = cv2.VideoCapture(str(self.src))
@@ -78,8 +80,9 @@ class FrameSource:
                 i += 1
             else: return
             if self.n_reported and i < 0.9 * self.n_reported and not self.allow_short:
-                raise TvtiError(f"{self.src}: decoding stopped at frame {i} of the {self.n_reported} its header announces; "
-                                "the file looks truncated or corrupt (use --allow-short to keep the frames that decode)")
+                raise TvtiError(f"{self.src}: decoding stopped at frame {i} of the {self.n_reported} its header "
+                                "announces; the file looks truncated or corrupt "
+                                "(use --allow-short to keep the frames that decode)")
         finally: cap.release()
 
 # %% ../nbs/02b_ingest.ipynb #161ed740
@@ -97,26 +100,30 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
     if stride < 1: raise TvtiError(f"--stride must be >= 1, got {stride}")
     if start < 0: raise TvtiError(f"--start must be >= 0, got {start}")
     if max_frames is not None and max_frames < 1: raise TvtiError(f"--max-frames must be >= 1, got {max_frames}")
-    if background not in BACKGROUND_METHODS: raise TvtiError(f"--background {background!r}: expected one of {', '.join(BACKGROUND_METHODS)}")
+    if background not in BACKGROUND_METHODS:
+        raise TvtiError(f"--background {background!r}: expected one of {', '.join(BACKGROUND_METHODS)}")
     if median_frames < 1: raise TvtiError(f"--median-frames must be at least 1, got {median_frames}")
-    if fps is not None and not (math.isfinite(fps) and fps > 0): raise TvtiError(f"--fps must be a positive number of frames per second, got {fps}")
+    if fps is not None and not (math.isfinite(fps) and fps > 0):
+        raise TvtiError(f"--fps must be a positive number of frames per second, got {fps}")
     if split not in ("train", "val", "test"): raise TvtiError(f"--split {split!r}: expected train, val or test")
     for k, v in (("width", width), ("height", height)):
         if v is not None and v < 16: raise TvtiError(f"--{k} must be at least 16 pixels, got {v}")
     source = FrameSource(src, allow_short=allow_short)
     H, W = _target_size(source.height, source.width, width, height)
     if fps is None: fps = source.fps / stride if source.fps else None
-    if fps is None: raise TvtiError(f"{source.src}: the frame rate is unknown for a folder of images; give it with --fps")
+    if fps is None:
+        raise TvtiError(f"{source.src}: the frame rate is unknown for a folder of images; give it with --fps")
     name = name or re.sub(r"[^A-Za-z0-9_.\-]", "_", source.src.stem).lstrip("._-") or "video"
     total = len(range(start, len(source), stride)) if len(source) else None
     if total is not None and max_frames is not None: total = min(total, max_frames)
     with DatasetWriter(out, overwrite=overwrite, inputs=[source.src], source="tvti-ingest") as w:
         sw = w.sequence(name, split=split, subject=subject or name, action=action or "unknown")
         with sw.stream("frames", (H, W, 3), np.uint8) as ap:
-            for i, frame in tqdm(source.frames(stride, start, max_frames), total=total, desc=f"reading {source.src.name}",
-                                 unit="frame", disable=not progress):
+            for i, frame in tqdm(source.frames(stride, start, max_frames), total=total,
+                                 desc=f"reading {source.src.name}", unit="frame", disable=not progress):
                 if frame.shape[:2] != (H, W):
-                    frame = cv2.resize(frame, (W, H), interpolation=cv2.INTER_AREA if H < frame.shape[0] else cv2.INTER_LINEAR)
+                    shrink = H < frame.shape[0]
+                    frame = cv2.resize(frame, (W, H), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
                 ap.append(frame)
         if ap.n == 0: raise TvtiError(f"{source.src}: no frames selected (start={start}, stride={stride})")
         frames = sw.load("frames")
@@ -124,7 +131,8 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
                                  **({"n_samples": median_frames} if background in ("median", "panorama") else {}))
         if isinstance(bg, Panorama):
             with sw.stream("background", (H, W, 3), np.uint8) as bap:
-                for b in tqdm(bg, total=len(bg), desc="per-frame backgrounds", disable=not progress, leave=False): bap.append(b)
+                for b in tqdm(bg, total=len(bg), desc="per-frame backgrounds", disable=not progress, leave=False):
+                    bap.append(b)
         else: sw.save("background", bg)
         sw.save_meta(make_meta(fps, H, W, source=str(source.src), source_size=[source.height, source.width],
                                stride=stride, start=start, background_method=background))
@@ -141,14 +149,17 @@ def tvti_ingest(
     max_frames: int = None,        # keep at most this many frames
     width: int = None,             # resize to this width (keeps the aspect ratio if --height is not given)
     height: int = None,            # resize to this height
-    background: str = "median",    # background estimate: median (static camera), dive (top-to-bottom motion) or panorama (panning camera)
+    # background estimate: median (static camera), dive (top-to-bottom motion) or panorama (panning camera)
+    background: str = "median",
     median_frames: int = 100,      # frames sampled for the median / panorama
     fps: float = None,             # frame rate to record (required for an image folder)
     name: str = None,              # sequence name (default: the file or folder name)
     subject: str = None,           # subject label (default: the sequence name)
     action: str = None,            # action label
     split: str = "train",          # split label: train, val or test
-    overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti and holds no input (kept until the new one is complete); any other folder is refused
+    # replace OUT if it is a dataset folder written by tvti and holds no input (kept until the new one is complete);
+    # any other folder is refused
+    overwrite: store_true = False,
     allow_short: store_true = False, # keep the decodable frames of a video that ends early
     quiet: store_true = False,     # no progress bars
 ):
