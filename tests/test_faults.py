@@ -185,10 +185,16 @@ def test_an_older_run_resumed_by_newer_code_still_loads(tmp_path):
     out = tmp_path / "run"
     _quiet_train(TINY, out, steps=2, val_every=2)
     cfg = json.loads((out / "config.json").read_text())
-    del cfg["model"]["mask_noise"]                             # as an older version of the code wrote it
+    del cfg["model"]["fg_tau"]                                 # a field older code did not write: its default
+    cfg["model"] |= {"mask_noise": 0.0, "det_centre": "scaled"}   # retired options, switched off, as older code wrote them
     (out / "config.json").write_text(json.dumps(cfg))
     _quiet_train(TINY, out, steps=4, val_every=2, resume=True)
-    assert load_run(out).cfg.mask_noise == 0.0
+    assert load_run(out).cfg.fg_tau == 0.1
+    used = cfg | {"model": cfg["model"] | {"mask_noise": 0.5}}    # a retired option that was on: refused by name
+    (out / "config.json").write_text(json.dumps(used))
+    try: load_run(out)
+    except TvtiError as e: assert "mask_noise=0.5, an option this version of tvti no longer has" in str(e), e
+    else: raise AssertionError("a run that used a retired option was loaded")
     cfg["model"]["tv_dim"] = 64                                # a field both record, and they differ: refused
     (out / "config.json").write_text(json.dumps(cfg))
     try: load_run(out)

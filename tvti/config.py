@@ -9,7 +9,8 @@ from dataclasses import dataclass, asdict, field, fields, replace
 from .core import TvtiError
 
 # %% auto #0
-__all__ = ['LEGACY', 'TINY', 'PAPER', 'CONFIGS', 'BACKBONES', 'CHOICES', 'POSITIVE', 'NON_NEGATIVE', 'ModelConfig', 'get_config']
+__all__ = ['LEGACY', 'RETIRED', 'TINY', 'PAPER', 'CONFIGS', 'BACKBONES', 'CHOICES', 'POSITIVE', 'NON_NEGATIVE', 'ModelConfig',
+           'drop_retired', 'get_config']
 
 # %% ../nbs/05_config.ipynb #41357370
 @dataclass
@@ -21,7 +22,6 @@ class ModelConfig:
     det_downsample: int = 2            # the detector sees the frame downsampled by this factor (paper: 4)
     det_width: int = 32                # channels of the small CNN's first layer
     det_head: str = "softargmax"       # "softargmax" (ours: the centre from a score map) or "linear" (paper: the box from pooled features)
-    det_centre: str = "scaled"         # soft-argmax head: "scaled" (outer cells at the frame's edges, times 1 - s) or "cells" (each cell at its own centre, clamped; 06_stn)
     scale_range: tuple = (0.15, 0.95)  # bounds of s_x, s_y: half the box side, in [-1, 1] image units (ours)
     scale_init: float = 0.5            # a centred box of half the frame at the start (ours)
     # crops and encoders
@@ -31,14 +31,12 @@ class ModelConfig:
     tv_dim: int = 32                   # time-variant code (paper: 600 on H36M and ski, 900 on MPI and diving)
     ti_dim: int = 16                   # time-invariant code (paper: 129)
     jitter: tuple = (0.4, 0.4, 0.4, 0.1)   # ColorJitter brightness, contrast, saturation, hue for E_tv's input (ours)
-    enc_shift: float = 0.0             # in training the encoders read a crop moved by up to this many half-sizes (ours, a trial; 11_variants); 0: off
     # decoder D
     dec_base: int = 8                  # side of the first feature maps (paper: 16)
     dec_maps: int = 64                 # maps made from each code (paper: 128)
     dec_channels: tuple = (64, 32, 16) # channels after each of the three upsampling blocks (paper: 128, 64, 32)
     dec_dropout: float = 0.0           # dropout after the fully connected layers (the paper uses dropout; rate ours)
     mask_bias: float = 1.0             # initial bias of the mask logit: masks start mostly on (guard, ours)
-    mask_noise: float = 0.0            # sd of Gaussian noise on the mask logit in training, so that a faint blend costs (08_decoder; ours); 0: off
     min_mask: float = 0.05             # guard: the batch-mean mask in the crop should not fall below this (ours)
     # losses (Eq. 2, 3, 4, 6, 9-14)
     lam: float = 2.0                   # lambda, pixel term of Eq. 2
@@ -56,7 +54,6 @@ class ModelConfig:
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
     fg_weight: float = 1.0             # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg, ours-dive-fg)
     fg_tau: float = 0.1                # its threshold on max_c |I - B|, in [0, 1] units (ours)
-    centre_weight: float = 0.0         # weight of the centring term (09_losses, ours): the box centre follows the decoded mask; 0 (off) as in the paper
     head_width: int = 128              # width of the 2D head Theta and of the scene discriminator (paper's 3D MLP: 1024)
     perceptual_weights: str | None = None   # a ResNet-18 ImageNet state dict for Eq. 2 (default: EfficientNet-Lite0 from its package)
 
@@ -64,6 +61,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
         "From `to_dict`'s output; a field missing from an older run's config.json takes the value older code used (`LEGACY`)."
+        d = drop_retired(d)
         known = {f.name for f in fields(cls)}
         bad = sorted(set(d) - known)
         if bad: raise TvtiError(f"config: unknown field(s) {', '.join(bad)}")
@@ -72,6 +70,18 @@ class ModelConfig:
 
 # fields added after runs had been saved without them, with the value those runs were trained with
 LEGACY = {"det_head": "linear", "prior_slack": 0.0}
+
+# options earlier versions had and this one does not, with the value that switched each off (see the text below)
+RETIRED = {"det_centre": "scaled", "enc_shift": 0.0, "mask_noise": 0.0, "centre_weight": 0.0}
+
+def drop_retired(d: dict, where: str = "config") -> dict:
+    """A stored model configuration `d` (config.json, a checkpoint) without the `RETIRED` options; one that records
+    a retired option at another value than its neutral one is refused in one line naming it."""
+    for k, neutral in RETIRED.items():
+        if k in d and d[k] != neutral:
+            raise TvtiError(f"{where}: records {k}={d[k]!r}, an option this version of tvti no longer has "
+                            f"(only {k}={neutral!r}, which switched it off, can be read); not used")
+    return {k: x for k, x in d.items() if k not in RETIRED}
 
 TINY = ModelConfig()
 PAPER = ModelConfig(name="paper", det_backbone="resnet18", det_downsample=4, crop=128, enc_backbone="resnet50",
@@ -82,12 +92,14 @@ CONFIGS = {"tiny": TINY, "paper": PAPER}
 def get_config(name: str = "tiny", **overrides) -> ModelConfig:
     "A named configuration with some fields replaced."
     if name not in CONFIGS: raise TvtiError(f"config {name!r}: expected one of {', '.join(CONFIGS)}")
+    gone = sorted(set(overrides) & set(RETIRED))
+    if gone: raise TvtiError(f"--set {gone[0]}: an option this version of tvti no longer has")
     bad = sorted(set(overrides) - {f.name for f in fields(ModelConfig)})
     if bad: raise TvtiError(f"config: unknown field(s) {', '.join(bad)}")
     return _consistent(replace(CONFIGS[name], **{k: _checked(k, x, getattr(CONFIGS[name], k)) for k, x in overrides.items()}))
 
 BACKBONES = ("small", "resnet18", "resnet34", "resnet50")
-CHOICES = {"det_backbone": BACKBONES, "enc_backbone": BACKBONES, "det_head": ("softargmax", "linear"), "det_centre": ("scaled", "cells")}
+CHOICES = {"det_backbone": BACKBONES, "enc_backbone": BACKBONES, "det_head": ("softargmax", "linear")}
 
 def _consistent(c: ModelConfig) -> ModelConfig:
     "Refuse, naming the option, names outside their set and values that each pass alone but mean nothing together."
@@ -125,7 +137,7 @@ def _checked(key: str, x, default):
     if key in POSITIVE and min(nums) <= 0: raise TvtiError(f"--set {key}={x!r}: expected {'sizes' if isinstance(x, tuple) else 'a number'} > 0")
     return x
 
-# weights, the slack, the crop shift and the mask noise: a negative value would silently turn a term around or mean nothing
+# weights and the slack: a negative value would silently turn a term around or mean nothing
 # sizes and the temperature: zero or less builds an empty layer or divides by zero
 POSITIVE = {"det_downsample", "det_width", "crop", "enc_width", "tv_dim", "ti_dim", "dec_base", "dec_maps", "dec_channels", "head_width", "temperature"}
-NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight", "centre_weight", "enc_shift", "mask_noise"}
+NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight"}

@@ -38,9 +38,7 @@ class Decoder(nn.Module):
         b, m = self.cfg.dec_base, self.cfg.dec_maps
         x = torch.cat([self.fc_tv(tv).view(-1, m, b, b), self.fc_ti(ti).view(-1, m, b, b)], 1)
         y = self.out(self.up(x))
-        logit = y[:, 3:]                                                      # (B, 1, c, c) mask logit
-        if self.training and self.cfg.mask_noise > 0: logit = logit + self.cfg.mask_noise * torch.randn_like(logit)
-        return torch.sigmoid(y[:, :3]), torch.sigmoid(logit)
+        return torch.sigmoid(y[:, :3]), torch.sigmoid(y[:, 3:])              # colour; mask from its logit
 
 def composite(D: torch.Tensor, M: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     "Eq. 1: the frame from the decoded image `D`, mask `M` and background `B` (all at frame resolution)."

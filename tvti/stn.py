@@ -110,7 +110,6 @@ class Detector(nn.Module):
         lo, hi = cfg.scale_range
         p = (cfg.scale_init - lo) / (hi - lo)
         if cfg.det_head == "softargmax":
-            if cfg.det_centre not in ("scaled", "cells"): raise TvtiError(f"det_centre {cfg.det_centre!r}: expected 'scaled' or 'cells'")
             self.backbone = small_cnn(cfg.det_width, layers=3, grid=None) if cfg.det_backbone == "small" else resnet_map(cfg.det_backbone)
             self.where = nn.Conv2d(self.backbone.out_channels, 1, 1)
             self.head = nn.Linear(self.backbone.out_channels, 2)
@@ -135,10 +134,7 @@ class Detector(nn.Module):
             if self.cfg.det_head == "softargmax":
                 s = lo + (hi - lo) * torch.sigmoid(self.head(feat.mean((2, 3))))
                 scores = self.where(feat)[:, 0]                         # (B, h, w)
-                if self.cfg.det_centre == "cells":                      # the expected place itself, kept where the box fits
-                    u = soft_argmax(scores, "cells"); u = torch.minimum(torch.maximum(u, s - 1), 1 - s)
-                else: u = (1 - s) * soft_argmax(scores)
-                return torch.cat([s, u], 1)
+                return torch.cat([s, (1 - s) * soft_argmax(scores)], 1)
             raw = self.head(feat)
             s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
             return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame

@@ -13,7 +13,7 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported, choose_precision, prefer_channels_last, FolderLock
-from .config import ModelConfig, get_config, TINY, _checked
+from .config import ModelConfig, get_config, TINY, _checked, drop_retired
 from .data import load_dataset, dataset_identity, identity_differences
 from .sampling import distances_for
 from .variants import Variant, get_variant, batch_options, Objective, BatchMaker
@@ -100,9 +100,10 @@ def load_run_config(run: Path) -> dict:
     saved = load_json(path, "config.json (is this a tvti-train run folder?)")
     if not isinstance(saved, dict) or not all(isinstance(saved.get(k), dict) for k in ("variant", "model", "train")):
         raise TvtiError(f"{path}: not a tvti-train config.json (it needs the objects 'variant', 'model' and 'train')")
+    model = drop_retired(saved["model"], path)         # options of earlier versions: read if off, refused if used
     try:
         Variant(**{"fg_prior": False, **saved["variant"]}); ModelConfig.from_dict(saved["model"]); TrainConfig(**saved["train"])
-        for k, x in saved["model"].items(): _checked(k, x, getattr(TINY, k))      # each field of the type it should have
+        for k, x in model.items(): _checked(k, x, getattr(TINY, k))      # each field of the type it should have
         if not all(isinstance(saved[k].get("name"), str) for k in ("variant", "model")): raise KeyError("name")
         ok = isinstance(saved.get("data", ""), str) and isinstance(saved.get("world_size", 1), int) and \
             isinstance(saved.get("dataset", {}), dict) and isinstance(saved.get("dataset", {}).get("settings", {}), dict) and \
@@ -143,6 +144,7 @@ def latest_checkpoint(run: Path) -> tuple[Path, dict] | None:
 
 def check_checkpoint(ck: Path, st: dict, saved: dict, run: Path):
     "Refuse checkpoint `st` (read from `ck`) if the variant or configuration it records differs from the run's config.json."
+    if isinstance(st.get("model_config"), dict): drop_retired(st["model_config"], ck)   # a retired option it used
     for key, saved_key in (("variant", "variant"), ("model_config", "model"), ("train", "train"), ("dataset", "dataset")):
         if key not in st or saved_key not in saved: continue
         a, b = json.loads(json.dumps(st[key])), saved[saved_key]                 # as JSON: tuples and lists alike

@@ -16,7 +16,7 @@ from .sampling import TupleSampler, swap_partners, fall_start
 from .stn import crop, box_prior, pixels_to_box
 from .decoder import render_frame, mask_guard
 from .model import TVTIModel
-from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, centring_loss, info_nce, triplet_loss, dsl_all, tracking_loss, ResMLP, pose2d_loss,
+from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_nce, triplet_loss, dsl_all, tracking_loss, ResMLP, pose2d_loss,
                          SceneDiscriminator, scene_discriminator_loss, drnet_adversarial_loss)
 
 # %% auto #0
@@ -147,11 +147,7 @@ class Objective(nn.Module):
         v, m, f, bg = self.v, self.model, batch["frames"], batch["backgrounds"]
         box = m.detector(f) if v.stn else torch.tensor(FULL_FRAME, dtype=f.dtype).expand(len(f), 4)
         I_crop = crop(f, box, self.cfg.crop)
-        I_enc = I_crop
-        if self.cfg.enc_shift > 0 and v.stn and v.split and jitter and rng is not None:      # training only (ours, a trial)
-            d = (torch.rand(len(f), 2, device=f.device) * 2 - 1) * self.cfg.enc_shift * box[:, :2].detach()   # (B, 2)
-            I_enc = crop(f, torch.cat([box[:, :2], box[:, 2:] + d], 1), self.cfg.crop)
-        I_tv, I_ti, _ = m.encoder(I_enc, jitter and v.split)
+        I_tv, I_ti, _ = m.encoder(I_crop, jitter and v.split)
         out = dict(box=box, I_crop=I_crop, I_tv=I_tv, I_ti=I_ti)
         if v.decoder:
             ti_used = I_ti
@@ -176,7 +172,6 @@ class Objective(nn.Module):
             terms["reconst"], parts = reconstruction_loss(batch["frames"], out["I_rec"], self.perceptual, c.lam, c.rho)
             terms["guard"] = c.mask_guard_weight * mask_guard(out["M_crop"], c.min_mask)
             if v.fg_prior: terms["fg"] = c.fg_weight * foreground_prior(out["M"], batch["frames"], batch["backgrounds"], c.fg_tau)
-            if v.stn and c.centre_weight > 0: terms["centre"] = c.centre_weight * centring_loss(out["box"], out["M"])
         if v.stn and v.box_prior:
             terms["prior"] = c.prior_weight * box_prior(out["box"], c.prior_size, c.prior_centre, c.prior_slack)
         if phase == "track":
