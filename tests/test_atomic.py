@@ -52,7 +52,8 @@ def test_sigkill_while_replacing_keeps_the_old_dataset(tmp_path):
     import numpy as np
     out = tmp_path / "data"
     with DatasetWriter(out) as w:
-        w.add_sequence("seq", np.full((3, 32, 32, 3), 7, np.uint8), np.zeros((32, 32, 3), np.uint8), make_meta(25, 32, 32))
+        w.add_sequence("seq", np.full((3, 32, 32, 3), 7, np.uint8), np.zeros((32, 32, 3), np.uint8),
+                       make_meta(25, 32, 32))
     kill(start_writer(out, 9))
     s = load_dataset(out)[0]
     assert len(s) == 3 and int(s.frames[0, 0, 0, 0]) == 7
