@@ -1,13 +1,19 @@
-"""MkDocs hook: the notebooks in `nbs/` become the pages `method/NAME/` of the site.
+"""MkDocs hook: the notebooks in `nbs/` become the pages `method/NAME.html` of the site.
 
 The notebooks stay where nbdev wants them; this hook adds each one to the build as if it were
 `docs/method/NAME.ipynb`, before mkdocs-jupyter looks at the files, so that it renders them with their
-stored outputs (nothing is executed). `nbs/index.ipynb` is the README's source and is left out.
+stored outputs (nothing is executed). `nbs/index.ipynb` is the README's source and is left out. What is rendered
+is the reader's view that nbdev's own documentation gives: cells marked `#| hide` or `#| default_exp` are left
+out, `#| echo: false` shows only the output, and the `#|` lines themselves are dropped. That view is written
+to a temporary folder outside the repository for the build; the notebooks are not touched.
 
 A notebook that is not in the `nav` of mkdocs.yml stops the build (`validation: nav: omitted_files: warn`
 with `--strict`), so a notebook added to `nbs/` later cannot be left out of the site without anyone noticing;
 this hook also fails on its own if the `nav` names a notebook that `nbs/` does not have.
 """
+import json
+import shutil
+import tempfile
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -21,6 +27,27 @@ SKIP = {"index.ipynb"}  # the README's source, not a page of the method
 def notebooks():
     "The notebooks that the site renders, by name."
     return sorted(p for p in NBS.glob("*.ipynb") if p.name not in SKIP)
+
+
+def reader_view(nb: dict) -> dict:
+    "The notebook as a reader sees it: hidden cells out, `echo: false` cells without their code, no `#|` lines."
+    cells = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            cells.append(cell)
+            continue
+        lines = "".join(cell["source"]).split("\n")
+        flags = [ln[2:].strip() for ln in lines if ln.startswith("#|")]
+        if any(f == "hide" or f.startswith("default_exp") for f in flags):
+            continue
+        cell = dict(cell, source="\n".join(ln for ln in lines if not ln.startswith("#|")).strip("\n"))
+        if any(f.replace(" ", "") == "echo:false" for f in flags):
+            cell = dict(cell, metadata=dict(cell.get("metadata", {}), tags=["hide-input"]))
+        cells.append(cell)
+    return dict(nb, cells=cells)
+
+
+_tmp = None
 
 
 def _nav_paths(nav):
@@ -37,8 +64,12 @@ def _nav_paths(nav):
 
 @event_priority(100)  # before mkdocs-jupyter wraps the notebook files
 def _add_notebooks(files: Files, config) -> Files:
+    global _tmp
+    _tmp = Path(tempfile.mkdtemp(prefix="tvti-site-"))
     for nb in notebooks():
-        files.append(File.generated(config, f"method/{nb.name}", abs_src_path=str(nb)))
+        view = _tmp / nb.name
+        view.write_text(json.dumps(reader_view(json.loads(nb.read_text()))))
+        files.append(File.generated(config, f"method/{nb.name}", abs_src_path=str(view)))
     have = {f"method/{nb.name}" for nb in notebooks()}
     named = {p for p in _nav_paths(config["nav"] or []) if p.startswith("method/") and p.endswith(".ipynb")}
     if named - have:
@@ -56,3 +87,12 @@ def _keep_source_paths(files: Files, config) -> Files:
 
 
 on_files = CombinedEvent(_add_notebooks, _keep_source_paths)
+
+
+def on_post_build(config):
+    if _tmp is not None:
+        shutil.rmtree(_tmp, ignore_errors=True)
+
+
+def on_build_error(error):
+    on_post_build(None)
