@@ -13,9 +13,11 @@ from .encoder import SplitEncoder
 from .decoder import Decoder, render_frame
 
 # %% auto #0
-__all__ = ['TVTIModel', 'count_parameters', 'count_flops']
+__all__ = ['FULL_FRAME', 'TVTIModel', 'count_parameters', 'count_flops']
 
 # %% ../nbs/10_model.ipynb #dec89cd4
+FULL_FRAME = (1.0, 1.0, 0.0, 0.0)      # the box (s_x, s_y, u_x, u_y) of the whole frame
+
 class TVTIModel(nn.Module):
     "Detector S, split encoder E_tv/E_ti, decoder D and compositing (Fig. 2)."
     def __init__(self, cfg: ModelConfig):
@@ -23,16 +25,20 @@ class TVTIModel(nn.Module):
         self.cfg = cfg
         self.detector, self.encoder, self.decoder = Detector(cfg), SplitEncoder(cfg), Decoder(cfg)
 
-    def forward(self, frames: torch.Tensor, background: torch.Tensor, ti_perm: torch.Tensor | None = None, jitter: bool = True) -> dict:
-        "frames, background (B, 3, H, W) in [0, 1] -> a dict of every intermediate (see the notebook)."
-        box = self.detector(frames)                                  # (B, 4)  s_x, s_y, u_x, u_y
+    def forward(self, frames: torch.Tensor, background: torch.Tensor, ti_perm: torch.Tensor | None = None,
+                jitter: bool = True, stn: bool = True, decode: bool = True) -> dict:
+        """frames, background (B, 3, H, W) in [0, 1] -> a dict of every intermediate (see the notebook).
+        `stn=False`: the box is the whole frame; `decode=False`: only the box, the crops and the codes."""
+        if stn: box = self.detector(frames)                          # (B, 4)  s_x, s_y, u_x, u_y
+        else: box = torch.tensor(FULL_FRAME, dtype=frames.dtype, device=frames.device).expand(len(frames), 4)
         I_crop = crop(frames, box, self.cfg.crop)                    # (B, 3, c, c)
         I_tv, I_ti, I_crop_jit = self.encoder(I_crop, jitter)        # (B, tv_dim), (B, ti_dim)
+        out = dict(box=box, I_crop=I_crop, I_crop_jit=I_crop_jit, I_tv=I_tv, I_ti=I_ti)
+        if not decode: return out
         ti_used = I_ti if ti_perm is None else I_ti[ti_perm]
         D_crop, M_crop = self.decoder(I_tv, ti_used)                 # (B, 3, c, c), (B, 1, c, c)
         I_rec, D, M = render_frame(D_crop, M_crop, box, background)  # (B, 3, H, W) each, M (B, 1, H, W)
-        return dict(box=box, I_crop=I_crop, I_crop_jit=I_crop_jit, I_tv=I_tv, I_ti=I_ti, D_crop=D_crop, M_crop=M_crop,
-                    D=D, M=M, I_rec=I_rec)
+        return out | dict(D_crop=D_crop, M_crop=M_crop, D=D, M=M, I_rec=I_rec)
 
 def count_parameters(model: TVTIModel) -> dict:
     "Trainable parameters per component."

@@ -15,12 +15,12 @@ from .data import Dataset
 from .sampling import TupleSampler, swap_partners, fall_start
 from .stn import crop, box_prior, pixels_to_box
 from .decoder import render_frame, mask_guard
-from .model import TVTIModel
+from .model import TVTIModel, FULL_FRAME
 from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_nce, triplet_loss, dsl_all, tracking_loss, ResMLP, pose2d_loss,
                          SceneDiscriminator, scene_discriminator_loss, drnet_adversarial_loss)
 
 # %% auto #0
-__all__ = ['CSS_NEGATIVES', 'VARIANTS', 'FULL_FRAME', 'Variant', 'get_variant', 'batch_options', 'BatchMaker', 'Objective']
+__all__ = ['CSS_NEGATIVES', 'VARIANTS', 'Variant', 'get_variant', 'batch_options', 'BatchMaker', 'Objective']
 
 # %% ../nbs/11_variants.ipynb #1aa9cf23
 CSS_NEGATIVES = ("video", "batch")
@@ -128,8 +128,6 @@ class BatchMaker:
         return dict(frames=frames, backgrounds=bgs, seq=torch.tensor([i for i, _ in items]), t=torch.tensor([t for _, t in items], dtype=torch.float32))
 
 # %% ../nbs/11_variants.ipynb #5938f37c
-FULL_FRAME = (1.0, 1.0, 0.0, 0.0)
-
 class Objective(nn.Module):
     """The model of one variant and everything it trains with: `forward` computes a step's loss, so that the whole
     step can be wrapped in DistributedDataParallel."""
@@ -143,21 +141,13 @@ class Objective(nn.Module):
         self.d_pos = 1      # swap partners are at least this many frames apart; the trainer sets its sampler's d_pos
 
     def run_model(self, batch: dict, rng: np.random.Generator | None, jitter: bool = True) -> dict:
-        "The model's forward pass as this variant runs it (fixed full-frame box without STN, no swap without split)."
-        v, m, f, bg = self.v, self.model, batch["frames"], batch["backgrounds"]
-        box = m.detector(f) if v.stn else torch.tensor(FULL_FRAME, dtype=f.dtype).expand(len(f), 4)
-        I_crop = crop(f, box, self.cfg.crop)
-        I_tv, I_ti, _ = m.encoder(I_crop, jitter and v.split)
-        out = dict(box=box, I_crop=I_crop, I_tv=I_tv, I_ti=I_ti)
-        if v.decoder:
-            ti_used = I_ti
-            if v.split and rng is not None:
-                out["partner"] = torch.from_numpy(swap_partners(batch["seq"].numpy(), batch["t"].numpy(), self.d_pos, rng))
-                ti_used = I_ti[out["partner"]]
-            D_crop, M_crop = m.decoder(I_tv, ti_used)
-            out["I_rec"], out["D"], out["M"] = render_frame(D_crop, M_crop, box, bg)
-            out["M_crop"] = M_crop
-        return out
+        """`TVTIModel.forward` as this variant runs it: the whole frame without STN, nothing decoded without Dec, no
+        jitter and no `I_ti` swap without split. The swap partners (`partner`) are drawn from `rng`; `None`: no swap."""
+        v, perm = self.v, None
+        if v.decoder and v.split and rng is not None:
+            perm = torch.from_numpy(swap_partners(batch["seq"].numpy(), batch["t"].numpy(), self.d_pos, rng))
+        out = self.model(batch["frames"], batch["backgrounds"], perm, jitter and v.split, stn=v.stn, decode=v.decoder)
+        return out if perm is None else out | {"partner": perm}
 
     def code(self, out):
         "The code the contrastive loss sees: I_tv when split, the whole latent otherwise."
