@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Does the image leave a pose's left and right undecided? Φ on the true 2D pose, with and without left/right labels.
 
-    python tools/front_back.py DATA [OUT.json]      # DATA: a tvti-synth folder with pose2d and pose3d labels
+    python research/front_back.py DATA [OUT.json]      # DATA: a tvti-synth folder with pose2d and pose3d labels
 
 Fits Φ (`tvti.pose.fit_regressor`'s MLP, 300 steps, as `tvti-eval`) on every 4th frame's 2D joints, made
 pelvis-relative and scaled to unit extent, as a crop would. It fits twice: once with the joints as labelled, once
@@ -31,7 +31,7 @@ def fail(msg: str):
 def main(argv):
     if len(argv) not in (1, 2) or argv[0] in ("-h", "--help"):
         if argv[:1] in (["-h"], ["--help"]): print(__doc__); return
-        fail("usage: python tools/front_back.py DATA [OUT.json] (--help for more)")
+        fail("usage: python research/front_back.py DATA [OUT.json] (--help for more)")
     from tvti.core import TvtiError, os_error_message, seed_everything
     from tvti.data import load_dataset
     from tvti.analysis import pose_from_code

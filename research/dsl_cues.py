@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What solves the contrastive task? The DSL loss (Eq. 5-6) that each cue of a labelled dataset reaches alone.
 
-    python tools/dsl_cues.py DATA [RUN ...] [--which best] [--untrained] [--out OUT.json] [--steps 2000] [--tuples 4096]
+    python research/dsl_cues.py DATA [RUN ...] [--which best] [--untrained] [--out OUT.json] [--steps 2000] [--tuples 4096]
 
 A diagnosis that reads labels, so it never feeds training. For every frame of the train and validation splits it
 forms five cues: the true 3D pose (root-relative), the true box (centre and size), the background inside that box

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How strongly does the contrastive term pull on the encoder, against the reconstruction?
 
-    python tools/grad_ratio.py DATA [RUN] [--which best] [--rho 0.2,2] [--batches 20] [--seed 0] [--out OUT.json]
+    python research/grad_ratio.py DATA [RUN] [--which best] [--rho 0.2,2] [--batches 20] [--seed 0] [--out OUT.json]
 
 For `ours` (the configuration of RUN, or a new `tiny` network from --seed when no RUN is given) and each value of
 ρ (the feature term's weight in Eq. 2), on --batches training batches drawn as training draws them: the gradient of

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pose from frozen features on motion the generator never made: captured takes performed by the test subjects.
 
-    python tools/heldout_motion.py BENCH OUT [RUN ...] [--which step_001000] [--untrained] [--bvh F1,F2]
+    python research/heldout_motion.py BENCH OUT [RUN ...] [--which step_001000] [--untrained] [--bvh F1,F2]
                                    [--fractions 1,0.1] [--phi-steps 200] [--every 4] [--seed 0]
 
 BENCH is a TVTI-Synth room dataset (e.g. the bench's h36m-like set, `tvti-bench-out/data/h36m-like`). The tool films

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Does a faster training step still compute the same thing? Two checkouts of tvti, the same training, both precisions.
 
-    python tools/step_agreement.py BEFORE OUT [--steps 200] [--data data_samples/tiny]
+    python research/step_agreement.py BEFORE OUT [--steps 200] [--data data_samples/tiny]
 
 BEFORE is another checkout of tvti (e.g. the commit before a speed change: `git worktree add BEFORE COMMIT`).
 Trains `ours` (tiny, seed 0, batch 4, channels-last) for --steps steps with each checkout's own code, in fp32 and

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the pixels allow: `ours`' own encoder trained *with* 3D labels, scored like `I_tv`.
 
-    python tools/supervised_level.py DATA [OUT.json] [STEPS]
+    python research/supervised_level.py DATA [OUT.json] [STEPS]
 
 The backbone and the time-variant head of `tvti.encoder.SplitEncoder` (the `tiny` configuration, a code of
 `tv_dim` numbers), then one linear layer to the 17 joints, trained end to end on crops of the *true* box of every

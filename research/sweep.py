@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small, resumable sweep of one model's settings, read on validation subjects only.
 
-    python tools/sweep.py DATA OUT --set alpha=0,0.003,0.03,0.1 [--set d_pos=2,10] [--model ours] [--steps 1000]
+    python research/sweep.py DATA OUT --set alpha=0,0.003,0.03,0.1 [--set d_pos=2,10] [--model ours] [--steps 1000]
                           [--seeds 0,1] [--fractions 1,0.1] [--phi-steps 200] [--every 4] [--precision auto]
 
 Each `--set NAME=V1,V2,...` adds one point per value, the other settings at their defaults (one factor at a time).

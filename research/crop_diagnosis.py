@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Which part of the learned box costs `I_tv` its pose: feed a trained run's encoder other crops and score its codes.
 
-    python tools/crop_diagnosis.py RUN DATA [--out OUT.json] [--modes learned,true,...] [--every 4] [--phi-steps 300] [--on test]
+    python research/crop_diagnosis.py RUN DATA [--out OUT.json] [--modes learned,true,...] [--every 4] [--phi-steps 300] [--on test]
 
 For every mode, the run's encoder reads crops of every `every`-th frame of the training, validation and test
 subjects; Φ is fitted on each code as `tvti-eval --identity` does (`tvti.analysis.pose_from_code`) and read on the

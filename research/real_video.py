@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The detector's boxes and the decoder's masks of a trained run on frames of a (real, unlabelled) video.
 
-    python tools/real_video.py RUN DATA OUT.png [FRAMES]     # FRAMES: comma-separated frame indices
+    python research/real_video.py RUN DATA OUT.png [FRAMES]     # FRAMES: comma-separated frame indices
 
 Writes the figure of `tvti.analysis.qualitative_figure` (frame and box, decoded crop, mask, composite) for the
 first sequence of dataset folder DATA. docs/real/ holds the one the README shows."""
