@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 from torchvision.transforms import v2 as T
 from .config import ModelConfig
-from .stn import small_cnn, resnet_trunk
+from .backbones import small_cnn, resnet_trunk
 
 # %% auto #0
 __all__ = ['PerSampleJitter', 'SplitEncoder']

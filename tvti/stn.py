@@ -8,13 +8,13 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
 from .config import ModelConfig
+from .backbones import small_cnn, resnet_trunk, resnet_map
 from .core import TvtiError
 
 # %% auto #0
-__all__ = ['box_theta', 'inverse_theta', 'crop', 'paste', 'box_to_pixels', 'pixels_to_box', 'small_cnn', 'resnet_trunk',
-           'resnet_map', 'cell_places', 'soft_argmax', 'Detector', 'box_prior']
+__all__ = ['box_theta', 'inverse_theta', 'crop', 'paste', 'box_to_pixels', 'pixels_to_box', 'cell_places', 'soft_argmax',
+           'Detector', 'box_prior']
 
 # %% ../nbs/06_stn.ipynb #0dc4419e
 def box_theta(box: torch.Tensor) -> torch.Tensor:
@@ -54,36 +54,6 @@ def pixels_to_box(xyxy: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return torch.stack([(right - left) / 2, (bottom - top) / 2, (right + left) / 2, (bottom + top) / 2], -1)
 
 # %% ../nbs/06_stn.ipynb #dcf8d664
-def small_cnn(width: int, layers: int = 4, in_ch: int = 3, grid: int | None = 4) -> nn.Sequential:
-    """A plain CNN: `layers` blocks of 3x3 stride-2 convolution, batch norm and ReLU, doubling the width, then
-    average pooling to a `grid` x `grid` map that is flattened, so that the features keep where things are.
-    `grid=None`: no pooling; one more 3x3 block at stride 1 widens the view and the net returns its feature map."""
-    mods, c = [], in_ch
-    for i in range(layers):
-        o = width * 2 ** i
-        mods += [nn.Conv2d(c, o, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
-        c = o
-    if grid is None:
-        mods += [nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
-        net = nn.Sequential(*mods); net.out_channels = c
-        return net
-    mods += [nn.AdaptiveAvgPool2d(grid), nn.Flatten()]
-    net = nn.Sequential(*mods); net.out_features = c * grid * grid
-    return net
-
-def resnet_trunk(name: str) -> nn.Module:
-    "A torchvision ResNet without its classifier (untrained); `out_features` is its feature size."
-    net = getattr(torchvision.models, name)(weights=None)
-    net.out_features = net.fc.in_features
-    net.fc = nn.Identity()
-    return net
-
-def resnet_map(name: str) -> nn.Module:
-    "`resnet_trunk` without its global pooling: the last feature map; `out_channels` is its depth."
-    net = resnet_trunk(name)
-    trunk = nn.Sequential(*list(net.children())[:-2]); trunk.out_channels = net.out_features
-    return trunk
-
 def cell_places(n: int, grid: str = "ends", **kw) -> torch.Tensor:
     """Where the n cells of a feature map's side stand, in [-1, 1] image units. "ends": the outermost cells' centres
     at -1 and 1; "cells": each cell at the centre of the stretch of the frame it covers, (2i + 1) / n - 1."""
