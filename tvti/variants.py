@@ -11,8 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import TvtiError
 from .config import ModelConfig, get_config
-from .data import Dataset
-from .sampling import TupleSampler, swap_partners, fall_start
+from .sampling import swap_partners, BatchMaker      # BatchMaker: also importable from here, as before
 from .stn import crop, box_prior, pixels_to_box
 from .decoder import render_frame, mask_guard
 from .model import TVTIModel, FULL_FRAME
@@ -20,7 +19,7 @@ from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_
                          SceneDiscriminator, scene_discriminator_loss, drnet_adversarial_loss)
 
 # %% auto #0
-__all__ = ['CSS_NEGATIVES', 'VARIANTS', 'Variant', 'get_variant', 'batch_options', 'BatchMaker', 'Objective']
+__all__ = ['CSS_NEGATIVES', 'VARIANTS', 'Variant', 'get_variant', 'batch_options', 'Objective']
 
 # %% ../nbs/11_variants.ipynb #1aa9cf23
 CSS_NEGATIVES = ("video", "batch")
@@ -73,59 +72,6 @@ def get_variant(name: str, **overrides) -> Variant:
 def batch_options(v: Variant) -> dict:
     "The keyword arguments of `BatchMaker.tuples` that give variant `v` its tuples."
     return dict(multiview=v.contrastive == "mv-css", second_away=v.contrastive == "css" and v.css_negatives == "video")
-
-# %% ../nbs/11_variants.ipynb #350fae1d
-def _views(ds: Dataset) -> dict:
-    "For each sequence index, the indices of the sequences filming the same subject and action from another camera."
-    key = {i: (s.subject, s.action, s.name.split(".v")[0]) for i, s in enumerate(ds.sequences)}
-    return {i: [j for j in key if j != i and key[j] == key[i] and len(ds[j]) == len(ds[i])] for i in key}
-
-class BatchMaker:
-    "Builds training batches of one split: DSL tuples, equidistant quadruples, or multi-view tuples."
-    def __init__(self, ds: Dataset, split: str = "train", d_pos=None, d_max=None, need_views: bool = False, need_2d: bool = False,
-                 away: str = "any"):
-        self.ds, self.sampler = ds, TupleSampler(ds, split, d_pos, d_max, away)
-        self.seqs = self.sampler.seqs
-        if need_2d and any(s.pose2d is None for s in self.seqs): raise TvtiError(f"{ds.root}: this preset needs 2D labels (pose2d.npy) in every {split!r} sequence")
-        if need_views:
-            idx = {id(s): i for i, s in enumerate(ds.sequences)}
-            allv = _views(ds)
-            self.views = {k: [self.seqs.index(ds.sequences[j]) for j in allv[idx[id(s)]] if ds.sequences[j] in self.seqs] for k, s in enumerate(self.seqs)}
-            if not any(self.views.values()): raise TvtiError(f"{ds.root}: mv-css needs a multi-view dataset (several views of one recording, e.g. tvti-synth --preset multiview)")
-
-    def _load(self, items):
-        "items: list of (seq index, frame index) -> frames, backgrounds (N, 3, H, W) float in [0, 1]."
-        f = np.stack([np.asarray(self.seqs[i].frames[t]) for i, t in items])
-        b = np.stack([np.asarray(self.seqs[i].background_at(t)) for i, t in items])
-        to = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float().div_(255)
-        return to(f), to(b)
-
-    def tuples(self, B: int, rng: np.random.Generator, multiview: bool = False, second_away: bool = False) -> dict:
-        """`B` tuples as 4B frames (reference, nearby, intermediate, away); `multiview`: the nearby slot is another camera
-        at the reference's instant; `second_away`: the intermediate slot is a second away frame (CSS)."""
-        tups = self.sampler.sample(B, rng, second_away=second_away)
-        near = []
-        for u in tups:
-            if multiview:
-                others = self.views.get(u.seq) or [u.seq]
-                near.append((others[rng.integers(len(others))], u.ref))
-            else: near.append((u.seq, u.near))
-        items = [(u.seq, u.ref) for u in tups] + near + [(u.seq, u.inter) for u in tups] + [(u.seq, u.away) for u in tups]
-        frames, bgs = self._load(items)
-        out = dict(frames=frames, backgrounds=bgs, seq=torch.tensor([i for i, _ in items]), t=torch.tensor([t for _, t in items], dtype=torch.float32))
-        if self.seqs[0].pose2d is not None:
-            H, W = frames.shape[-2:]
-            q = np.stack([self.seqs[i].pose2d[t] for i, t in items])
-            out["pose2d"] = torch.from_numpy(np.stack([2 * (q[..., 0] + 0.5) / W - 1, 2 * (q[..., 1] + 0.5) / H - 1], -1)).float()
-        return out
-
-    def quadruples(self, B: int, rng: np.random.Generator) -> dict:
-        "`B` quadruples of equidistant frames from the fall of each video (`fall_start`), as 4B frames, time-major."
-        if not hasattr(self, "starts"): self.starts = {i: fall_start(s) for i, s in enumerate(self.seqs)}
-        quads = self.sampler.sample_equidistant(B, rng, starts=self.starts)
-        items = [(q[0], q[1 + k]) for k in range(4) for q in quads]     # time-major: t1 of all, t2 of all, ...
-        frames, bgs = self._load(items)
-        return dict(frames=frames, backgrounds=bgs, seq=torch.tensor([i for i, _ in items]), t=torch.tensor([t for _, t in items], dtype=torch.float32))
 
 # %% ../nbs/11_variants.ipynb #5938f37c
 class Objective(nn.Module):
