@@ -1,6 +1,5 @@
 """A writer killed with SIGKILL mid-write never leaves a folder that reads as a valid dataset."""
-import os, signal, subprocess, sys, time, textwrap
-from pathlib import Path
+import signal, subprocess, sys, time, textwrap
 import pytest
 from conftest import command
 from tvti.core import TvtiError

@@ -5,12 +5,12 @@ reader for real motion."""
 
 # %% ../nbs/03a_body.ipynb #7e3ab730
 from __future__ import annotations
-import re, math
-from dataclasses import dataclass, field, asdict
+import math
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 from .core import TvtiError
-from .data import H36M_PARENTS, H36M_BONES, H36M_JOINTS, N_JOINTS
+from .data import H36M_PARENTS, H36M_BONES, H36M_JOINTS
 
 # %% auto #0
 __all__ = ['REF_BONE_MM', 'SEGMENT_MASS', 'REF_RADII_MM', 'SKIN_TONES', 'HAIR_TONES', 'CMU_TO_H36M', 'bone_lengths', 'retarget',

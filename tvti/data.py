@@ -5,7 +5,7 @@
 # %% ../nbs/01_data.ipynb #b26deab0
 from __future__ import annotations
 import json, os, re, shutil, struct, hashlib, tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from .core import TvtiError, save_json, load_json, current_umask, release_pages

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import cv2
 from .core import TvtiError
-from .data import N_JOINTS, H36M_BONES
+from .data import N_JOINTS
 from .body import Subject
 
 # %% auto #0

@@ -6,17 +6,17 @@ by static, panning and multiple cameras, with exact 3D labels."""
 # %% ../nbs/03_synth.ipynb #86bedc56
 from __future__ import annotations
 import time, zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import cv2
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors
-from .data import DatasetWriter, make_meta, load_dataset, Dataset, H36M_BONES
+from .data import DatasetWriter, make_meta, load_dataset, Dataset
 from .background import random_texture, estimate_background, Panorama
 from .body import Subject, make_subject, bvh_to_h36m, resample, retarget, centre_of_mass
-from .motion import ACTIONS, procedural_motion, pose_from_angles, SPECIAL_ACTIONS
+from .motion import ACTIONS, procedural_motion, SPECIAL_ACTIONS
 from .render import intrinsics, look_at, to_camera, project, render_video
 
 # %% auto #0
