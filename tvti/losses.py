@@ -10,13 +10,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+from .heads import ResMLP, SceneDiscriminator
 
 # %% auto #0
 __all__ = ['RESNET18_FILE', 'LITE0_BLOCKS', 'LITE0_SCALE', 'FrozenConv', 'fold_frozen', 'find_resnet18_weights', 'PerceptualNet',
            'reconstruction_loss', 'foreground_map', 'foreground_prior', 'mask_centroid', 'info_nce', 'triplet_loss',
            'dsl_weights', 'dsl_loss', 'dsl_all', 'const_acc_loss', 'order_loss', 'scale_loss', 'tracking_loss',
-           'ResMLP', 'pose2d_loss', 'SceneDiscriminator', 'frozen', 'scene_discriminator_loss',
-           'drnet_adversarial_loss']
+           'pose2d_loss', 'frozen', 'scene_discriminator_loss', 'drnet_adversarial_loss']
 
 # %% ../nbs/09_losses.ipynb #8b147eb3
 class FrozenConv(nn.Module):
@@ -194,31 +194,11 @@ def tracking_loss(boxes, tau: float = 0.01):
     return const_acc_loss(boxes[..., 3]) + order_loss(boxes[..., 3], tau) + scale_loss(boxes[..., :2])
 
 # %% ../nbs/09_losses.ipynb #1d5bd5f6
-class ResMLP(nn.Module):
-    "Linear -> `blocks` residual blocks (Linear-ReLU-Linear-ReLU + skip) -> Linear."
-    def __init__(self, d_in: int, d_out: int, width: int = 1024, blocks: int = 3, dropout: float = 0.0):
-        super().__init__()
-        self.inp = nn.Linear(d_in, width)
-        self.blocks = nn.ModuleList([nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Dropout(dropout),
-                                                   nn.Linear(width, width), nn.ReLU(), nn.Dropout(dropout)) for _ in range(blocks)])
-        self.out = nn.Linear(width, d_out)
-    def forward(self, x):
-        x = self.inp(x)
-        for b in self.blocks: x = x + b(x)
-        return self.out(x)
-
 def pose2d_loss(head: nn.Module, tv, q2d):
     "Eq. 13: mean over samples of the squared error of Θ(I_tv) against 2D joints q2d (B, J, 2)."
     return ((head(tv).view_as(q2d) - q2d) ** 2).sum((-1, -2)).mean()
 
 # %% ../nbs/09_losses.ipynb #7f55bde8
-class SceneDiscriminator(nn.Module):
-    "C: two codes (B, D) -> logit that they come from the same video."
-    def __init__(self, dim: int, width: int = 128):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(2 * dim, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
-    def forward(self, a, b): return self.net(torch.cat([a, b], -1))[:, 0]
-
 @contextlib.contextmanager
 def frozen(module: nn.Module):
     "Temporarily stop `module`'s parameters from collecting gradients."

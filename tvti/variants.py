@@ -15,8 +15,9 @@ from .sampling import swap_partners, BatchMaker      # BatchMaker: also importab
 from .stn import crop, box_prior, pixels_to_box
 from .decoder import render_frame, mask_guard
 from .model import TVTIModel, FULL_FRAME
-from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_nce, triplet_loss, dsl_all, tracking_loss, ResMLP, pose2d_loss,
-                         SceneDiscriminator, scene_discriminator_loss, drnet_adversarial_loss)
+from .losses import (PerceptualNet, reconstruction_loss, foreground_prior, info_nce, triplet_loss, dsl_all, tracking_loss, pose2d_loss,
+                         scene_discriminator_loss, drnet_adversarial_loss)
+from .heads import ResMLP, SceneDiscriminator
 
 # %% auto #0
 __all__ = ['CSS_NEGATIVES', 'VARIANTS', 'Variant', 'get_variant', 'batch_options', 'Objective']
