@@ -4,8 +4,8 @@
 
 # %% ../nbs/05_config.ipynb #9e6a3528
 from __future__ import annotations
-import json, math
-from dataclasses import dataclass, asdict, field, fields, replace
+import math
+from dataclasses import dataclass, asdict, fields, replace
 from .core import TvtiError
 
 # %% auto #0
@@ -21,7 +21,8 @@ class ModelConfig:
     det_backbone: str = "small"        # "small" (CNN) or "resnet18"
     det_downsample: int = 2            # the detector sees the frame downsampled by this factor (paper: 4)
     det_width: int = 32                # channels of the small CNN's first layer
-    det_head: str = "softargmax"       # "softargmax" (ours: the centre from a score map) or "linear" (paper: the box from pooled features)
+    # "softargmax" (ours: the centre from a score map) or "linear" (paper: the box from pooled features)
+    det_head: str = "softargmax"
     scale_range: tuple = (0.15, 0.95)  # bounds of s_x, s_y: half the box side, in [-1, 1] image units (ours)
     scale_init: float = 0.5            # a centred box of half the frame at the start (ours)
     # crops and encoders
@@ -40,27 +41,34 @@ class ModelConfig:
     min_mask: float = 0.05             # guard: the batch-mean mask in the crop should not fall below this (ours)
     # losses (Eq. 2, 3, 4, 6, 9-14)
     lam: float = 2.0                   # lambda, pixel term of Eq. 2
-    rho: float = 0.2                   # rho, feature term of Eq. 2 (paper: 2 with ResNet-18; ours chosen on validation, above)
+    rho: float = 0.2                   # rho, feature term of Eq. 2 (paper: 2 with ResNet-18; ours, above)
     alpha: float = 0.01                # weight of the contrastive term, Eq. 14
     gamma: float = 1.0                 # weight of the tracking loss, Eq. 14 (diving)
     eta: float = 10.0                  # weight of the 2D loss, Eq. 14
     temperature: float = 0.1           # InfoNCE temperature, Eq. 3 (ours)
     margin: float = 1.0                # triplet margin beta, Eq. 4 (ours)
     order_tau: float = 0.01            # order-loss threshold tau, Eq. 10, in [-1, 1] image units per step (ours)
-    prior_size: tuple = (0.22, 0.5)    # box prior: batch-mean box width and height as fractions of the frame (supp. S.1; per axis, ours)
-    prior_centre: tuple | None = (0.0, 0.0)   # box prior on the batch-mean centre (H36M); None (--set prior_centre=null) to switch off
-    prior_slack: float = 0.2           # the centre prior costs nothing this close to prior_centre (06_stn; ours, the paper: 0)
+    # box prior: batch-mean box width and height as fractions of the frame (supp. S.1; per axis, ours)
+    prior_size: tuple = (0.22, 0.5)
+    # box prior on the batch-mean centre (H36M); None (--set prior_centre=null) to switch off
+    prior_centre: tuple | None = (0.0, 0.0)
+    # the centre prior costs nothing this close to prior_centre (06_stn; ours, the paper: 0)
+    prior_slack: float = 0.2
     prior_weight: float = 10.0         # weight of the box prior (ours; at 1 the box outgrew it, see above)
     mask_guard_weight: float = 1.0     # weight of the mask guard (ours)
-    fg_weight: float = 1.0             # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg, ours-dive-fg)
+    # weight of the foreground prior (09_losses, ours) in the variants that use it (ours-fg, ours-dive-fg)
+    fg_weight: float = 1.0
     fg_tau: float = 0.1                # its threshold on max_c |I - B|, in [0, 1] units (ours)
-    head_width: int = 128              # width of the 2D head Theta and of the scene discriminator (paper's 3D MLP: 1024)
-    perceptual_weights: str | None = None   # a ResNet-18 ImageNet state dict for Eq. 2 (default: EfficientNet-Lite0 from its package)
+    # width of the 2D head Theta and of the scene discriminator (paper's 3D MLP: 1024)
+    head_width: int = 128
+    # a ResNet-18 ImageNet state dict for Eq. 2 (default: EfficientNet-Lite0 from its package)
+    perceptual_weights: str | None = None
 
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
-        "From `to_dict`'s output; a field missing from an older run's config.json takes the value older code used (`LEGACY`)."
+        """From `to_dict`'s output; a field missing from an older run's config.json takes the value older code used
+        (`LEGACY`)."""
         d = drop_retired(d)
         known = {f.name for f in fields(cls)}
         bad = sorted(set(d) - known)
@@ -86,7 +94,8 @@ def drop_retired(d: dict, where: str = "config") -> dict:
 TINY = ModelConfig()
 PAPER = ModelConfig(name="paper", det_backbone="resnet18", det_downsample=4, crop=128, enc_backbone="resnet50",
                     tv_dim=600, ti_dim=129, dec_base=16, dec_maps=128, dec_channels=(128, 64, 32), dec_dropout=0.1,
-                    head_width=1024, det_head="linear", prior_size=(0.3, 0.6), prior_slack=0.0)   # the paper's head and prior
+                    # the paper's head and prior
+                    head_width=1024, det_head="linear", prior_size=(0.3, 0.6), prior_slack=0.0)
 CONFIGS = {"tiny": TINY, "paper": PAPER}
 
 def get_config(name: str = "tiny", **overrides) -> ModelConfig:
@@ -96,7 +105,8 @@ def get_config(name: str = "tiny", **overrides) -> ModelConfig:
     if gone: raise TvtiError(f"--set {gone[0]}: an option this version of tvti no longer has")
     bad = sorted(set(overrides) - {f.name for f in fields(ModelConfig)})
     if bad: raise TvtiError(f"config: unknown field(s) {', '.join(bad)}")
-    return _consistent(replace(CONFIGS[name], **{k: _checked(k, x, getattr(CONFIGS[name], k)) for k, x in overrides.items()}))
+    return _consistent(replace(CONFIGS[name],
+                               **{k: _checked(k, x, getattr(CONFIGS[name], k)) for k, x in overrides.items()}))
 
 BACKBONES = ("small", "resnet18", "resnet34", "resnet50")
 CHOICES = {"det_backbone": BACKBONES, "enc_backbone": BACKBONES, "det_head": ("softargmax", "linear")}
@@ -104,16 +114,21 @@ CHOICES = {"det_backbone": BACKBONES, "enc_backbone": BACKBONES, "det_head": ("s
 def _consistent(c: ModelConfig) -> ModelConfig:
     "Refuse, naming the option, names outside their set and values that each pass alone but mean nothing together."
     for k, allowed in CHOICES.items():
-        if getattr(c, k) not in allowed: raise TvtiError(f"--set {k}={getattr(c, k)!r}: expected one of {', '.join(allowed)}")
+        if getattr(c, k) not in allowed:
+            raise TvtiError(f"--set {k}={getattr(c, k)!r}: expected one of {', '.join(allowed)}")
     lo, hi = c.scale_range
-    if not 0 < lo < hi <= 1: raise TvtiError(f"--set scale_range={list(c.scale_range)}: expected [low, high] with 0 < low < high <= 1")
-    if not lo < c.scale_init < hi:      # the box head starts at the logit of its place in the range: finite strictly inside
-        raise TvtiError(f"--set scale_init={c.scale_init}: expected a value strictly inside scale_range {list(c.scale_range)}")
+    if not 0 < lo < hi <= 1:
+        raise TvtiError(f"--set scale_range={list(c.scale_range)}: expected [low, high] with 0 < low < high <= 1")
+    # the box head starts at the logit of its place in the range: finite strictly inside
+    if not lo < c.scale_init < hi:
+        raise TvtiError(f"--set scale_init={c.scale_init}: expected a value strictly inside scale_range "
+                        f"{list(c.scale_range)}")
     if not 0 <= c.dec_dropout < 1: raise TvtiError(f"--set dec_dropout={c.dec_dropout}: expected a rate in [0, 1)")
     return c
 
 def _checked(key: str, x, default):
-    "An override `key=x` in the type of the field's default (an int where an int is expected, ...), or a `TvtiError` naming it."
+    """An override `key=x` in the type of the field's default (an int where an int is expected, ...), or a `TvtiError`
+    naming it."""
     nullable = "None" in str(ModelConfig.__dataclass_fields__[key].type)
     if x is None and nullable: return None
     if isinstance(default, bool):
@@ -125,19 +140,25 @@ def _checked(key: str, x, default):
     elif isinstance(default, float):
         ok = isinstance(x, (int, float)); want = "a number"; x = float(x) if ok else x
     elif isinstance(default, tuple):
-        if isinstance(x, (int, float)) and not isinstance(x, bool) and all(isinstance(e, float) for e in default): x = [x] * len(default)   # one number for every axis
-        ok = isinstance(x, (list, tuple)) and len(x) == len(default) and all(isinstance(e, (int, float)) and not isinstance(e, bool) for e in x)
-        want = f"a list of {len(default)} numbers, e.g. [{', '.join(str(e) for e in default)}]"; x = tuple(x) if ok else x
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and all(isinstance(e, float) for e in default):
+            x = [x] * len(default)   # one number for every axis
+        number = lambda e: isinstance(e, (int, float)) and not isinstance(e, bool)
+        ok = isinstance(x, (list, tuple)) and len(x) == len(default) and all(number(e) for e in x)
+        want = f"a list of {len(default)} numbers, e.g. [{', '.join(str(e) for e in default)}]"
+        x = tuple(x) if ok else x
     else:
         ok = isinstance(x, str); want = "a string"
     if not ok: raise TvtiError(f"--set {key}={x!r}: expected {want}")
     nums = x if isinstance(x, tuple) else (x,) if isinstance(x, (int, float)) and not isinstance(x, bool) else ()
-    if not all(math.isfinite(e) for e in nums): raise TvtiError(f"--set {key}={x!r}: expected finite numbers, not NaN or infinity")
+    if not all(math.isfinite(e) for e in nums):
+        raise TvtiError(f"--set {key}={x!r}: expected finite numbers, not NaN or infinity")
     if key in NON_NEGATIVE and x < 0: raise TvtiError(f"--set {key}={x!r}: expected a number >= 0")
-    if key in POSITIVE and min(nums) <= 0: raise TvtiError(f"--set {key}={x!r}: expected {'sizes' if isinstance(x, tuple) else 'a number'} > 0")
+    if key in POSITIVE and min(nums) <= 0:
+        raise TvtiError(f"--set {key}={x!r}: expected {'sizes' if isinstance(x, tuple) else 'a number'} > 0")
     return x
 
 # weights and the slack: a negative value would silently turn a term around or mean nothing
 # sizes and the temperature: zero or less builds an empty layer or divides by zero
-POSITIVE = {"det_downsample", "det_width", "crop", "enc_width", "tv_dim", "ti_dim", "dec_base", "dec_maps", "dec_channels", "head_width", "temperature"}
+POSITIVE = {"det_downsample", "det_width", "crop", "enc_width", "tv_dim", "ti_dim", "dec_base", "dec_maps",
+            "dec_channels", "head_width", "temperature"}
 NON_NEGATIVE = {"lam", "rho", "alpha", "gamma", "eta", "prior_weight", "prior_slack", "mask_guard_weight", "fg_weight"}

@@ -18,7 +18,8 @@ def _up_block(cin: int, cout: int) -> nn.Sequential:
     "Bilinear x2, then three 3x3 convolutions with batch norm and ReLU."
     layers = [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)]
     for i in range(3):
-        layers += [nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+        layers += [nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                   nn.ReLU(inplace=True)]
     return nn.Sequential(*layers)
 
 class Decoder(nn.Module):

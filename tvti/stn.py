@@ -80,7 +80,8 @@ class Detector(nn.Module):
         lo, hi = cfg.scale_range
         p = (cfg.scale_init - lo) / (hi - lo)
         if cfg.det_head == "softargmax":
-            self.backbone = small_cnn(cfg.det_width, layers=3, grid=None) if cfg.det_backbone == "small" else resnet_map(cfg.det_backbone)
+            if cfg.det_backbone == "small": self.backbone = small_cnn(cfg.det_width, layers=3, grid=None)
+            else: self.backbone = resnet_map(cfg.det_backbone)
             self.where = nn.Conv2d(self.backbone.out_channels, 1, 1)
             self.head = nn.Linear(self.backbone.out_channels, 2)
             nn.init.zeros_(self.where.weight); nn.init.zeros_(self.where.bias)        # uniform scores: the centre
@@ -96,18 +97,21 @@ class Detector(nn.Module):
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         x = frames
         if self.cfg.det_downsample > 1:
-            x = F.interpolate(x, scale_factor=1 / self.cfg.det_downsample, mode="bilinear", antialias=True, align_corners=False)
+            x = F.interpolate(x, scale_factor=1 / self.cfg.det_downsample, mode="bilinear", antialias=True,
+                              align_corners=False)
         feat = self.backbone(x)
         lo, hi = self.cfg.scale_range
         with torch.autocast(feat.device.type, enabled=False):          # the box in fp32 even under bf16 autocast:
-            feat = feat.float()                                         # the tracking loss works on small differences of it
+            # the tracking loss works on small differences of it
+            feat = feat.float()
             if self.cfg.det_head == "softargmax":
                 s = lo + (hi - lo) * torch.sigmoid(self.head(feat.mean((2, 3))))
                 scores = self.where(feat)[:, 0]                         # (B, h, w)
                 return torch.cat([s, (1 - s) * soft_argmax(scores)], 1)
             raw = self.head(feat)
             s = lo + (hi - lo) * torch.sigmoid(raw[:, :2])
-            return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)     # |u| <= 1 - s: no part of the box leaves the frame
+            # |u| <= 1 - s: no part of the box leaves the frame
+            return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)
 
 def box_prior(box: torch.Tensor, size=0.5, centre=(0.0, 0.0), slack: float = 0.0) -> torch.Tensor:
     """Supplement S.1's prior on the *batch average* box: its sides (2 s, as fractions of the frame's sides: s itself)
