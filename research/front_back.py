@@ -22,15 +22,21 @@ def features(p2, labelled: bool) -> torch.Tensor:
     p = p / np.maximum(np.linalg.norm(p, axis=-1).max(1), 1e-6)[:, None, None]
     if not labelled:
         swap = p[:, 4, 0] < p[:, 1, 0]
-        q = p.copy(); q[np.ix_(swap, LEFT)] = p[np.ix_(swap, RIGHT)]; q[np.ix_(swap, RIGHT)] = p[np.ix_(swap, LEFT)]; p = q
+        q = p.copy()
+        q[np.ix_(swap, LEFT)] = p[np.ix_(swap, RIGHT)]
+        q[np.ix_(swap, RIGHT)] = p[np.ix_(swap, LEFT)]
+        p = q
     return torch.tensor(p.reshape(len(p), -1), dtype=torch.float32)
 
 def fail(msg: str):
-    print(f"front_back: error: {msg}", file=sys.stderr); sys.exit(2)
+    print(f"front_back: error: {msg}", file=sys.stderr)
+    sys.exit(2)
 
 def main(argv):
     if len(argv) not in (1, 2) or argv[0] in ("-h", "--help"):
-        if argv[:1] in (["-h"], ["--help"]): print(__doc__); return
+        if argv[:1] in (["-h"], ["--help"]):
+            print(__doc__)
+            return
         fail("usage: python research/front_back.py DATA [OUT.json] (--help for more)")
     from tvti.core import TvtiError, os_error_message, seed_everything
     from tvti.data import load_dataset
@@ -38,11 +44,13 @@ def main(argv):
     seed_everything(0)
     try:
         ds = load_dataset(argv[0])
-        splits = ("train", "val", "test") if ds.split("val") else ("train", "test")      # Φ selects on train without val
+        splits = ("train", "val", "test") if ds.split("val") else ("train", "test")  # Φ selects on train without val
         for sp in splits:
             seqs = ds.split(sp)
-            if not seqs: raise TvtiError(f"{argv[0]}: no {sp!r} sequences")
-            if any(s.pose2d is None or s.pose3d is None for s in seqs): raise TvtiError(f"{argv[0]}: every {sp!r} sequence needs pose2d and pose3d")
+            if not seqs:
+                raise TvtiError(f"{argv[0]}: no {sp!r} sequences")
+            if any(s.pose2d is None or s.pose3d is None for s in seqs):
+                raise TvtiError(f"{argv[0]}: every {sp!r} sequence needs pose2d and pose3d")
         out = {}
         for labelled in (True, False):
             F = {}
@@ -54,13 +62,18 @@ def main(argv):
                          "seq": np.array([i for i, _ in items])}
             name = "labelled" if labelled else "unlabelled"
             out[name] = pose_from_code(F, "x", seed=0, steps=300)
-            print(f"2D pose, {name:10s}: N-MPJPE {out[name]['n_mpjpe']:.1f}, within a video {out[name]['within_video_mpjpe']:.1f} "
-                  f"(constant in a video: {out[name]['within_video_zero']:.1f})", flush=True)
+            r = out[name]
+            print(f"2D pose, {name:10s}: N-MPJPE {r['n_mpjpe']:.1f}, within a video {r['within_video_mpjpe']:.1f} "
+                  f"(constant in a video: {r['within_video_zero']:.1f})", flush=True)
         if len(argv) == 2:
-            dst = Path(argv[1]); tmp = dst.with_name(f".{dst.name}.partial")
-            tmp.write_text(json.dumps(out, indent=1)); tmp.replace(dst)
-    except TvtiError as e: fail(str(e))
-    except OSError as e: fail(os_error_message(e))
+            dst = Path(argv[1])
+            tmp = dst.with_name(f".{dst.name}.partial")
+            tmp.write_text(json.dumps(out, indent=1))
+            tmp.replace(dst)
+    except TvtiError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(os_error_message(e))
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -20,7 +20,8 @@ from pathlib import Path
 
 
 def fail(msg: str):
-    print(f"heldout_motion: error: {msg}", file=sys.stderr); sys.exit(2)
+    print(f"heldout_motion: error: {msg}", file=sys.stderr)
+    sys.exit(2)
 
 
 def default_bvh() -> list[Path]:
@@ -35,7 +36,9 @@ def cut_bvh(src: Path, dst: Path, start: int, stop: int):
     m = next(i for i, l in enumerate(lines) if l.strip().upper() == "MOTION")
     frames = [l for l in lines[m + 3:] if l.strip()]
     from tvti.core import atomic_write
-    with atomic_write(dst, "w") as f: f.write("\n".join(lines[:m + 1] + [f"Frames: {stop - start}", lines[m + 2]] + frames[start:stop]) + "\n")
+    head = lines[:m + 1] + [f"Frames: {stop - start}", lines[m + 2]]
+    with atomic_write(dst, "w") as f:
+        f.write("\n".join(head + frames[start:stop]) + "\n")
 
 
 def film(folder: Path, info: dict, bvh: list, progress: bool):
@@ -48,13 +51,16 @@ def film(folder: Path, info: dict, bvh: list, progress: bool):
     cuts = folder.parent / "takes"
     while True:
         try:
-            return synthesize(folder, info["preset"], seed=int(info["seed"]), size=tuple(info["size"]), frames=4, actions=p.actions[:1],
-                              videos=1, bvh=[str(f) for f in parts.values()], bvh_splits=("test",), progress=progress, overwrite=True)
+            return synthesize(folder, info["preset"], seed=int(info["seed"]), size=tuple(info["size"]), frames=4,
+                              actions=p.actions[:1], videos=1, bvh=[str(f) for f in parts.values()],
+                              bvh_splits=("test",), progress=progress, overwrite=True)
         except TvtiError as e:
             name = next((n for n in parts if f"_mocap-{n}." in str(e) or f"_mocap-{n}:" in str(e)), None)
-            if name is None or "left the frame" not in str(e): raise
+            if name is None or "left the frame" not in str(e):
+                raise
             n = len(read_bvh(parts[name]).positions)
-            if n < 240: raise
+            if n < 240:
+                raise
             cuts.mkdir(parents=True, exist_ok=True)
             src = parts.pop(name)
             for k, (a, b) in enumerate(((0, n // 2), (n // 2, n))):
@@ -64,22 +70,30 @@ def film(folder: Path, info: dict, bvh: list, progress: bool):
 
 
 def make_heldout(bench, out: Path, bvh: list, progress: bool = True):
-    "The captured takes performed by BENCH's test subjects in BENCH's room: a Dataset of those sequences only (split test)."
+    """The captured takes performed by BENCH's test subjects in BENCH's room: a Dataset of those sequences only
+    (split test)."""
     from tvti.data import Dataset, load_dataset
     from tvti.synth import PRESETS
     info = bench.info
-    if info.get("generator") != "tvti-synth" or PRESETS.get(info.get("preset")) is None or PRESETS[info["preset"]].kind != "room":
-        fail(f"{bench.root}: not a TVTI-Synth room dataset (its dataset.json names generator {info.get('generator')!r}, preset {info.get('preset')!r})")
+    preset = PRESETS.get(info.get("preset"))
+    if info.get("generator") != "tvti-synth" or preset is None or preset.kind != "room":
+        fail(f"{bench.root}: not a TVTI-Synth room dataset (its dataset.json names generator "
+             f"{info.get('generator')!r}, preset {info.get('preset')!r})")
     folder = out / "heldout"
     if (folder / "dataset.json").exists():
         ds = load_dataset(folder)
         other = [k for k in ("preset", "seed", "size") if ds.info.get(k) != info.get(k)]
-        if other: fail(f"{folder}: was filmed for another dataset ({', '.join(f'{k} {ds.info.get(k)!r}' for k in other)}); choose another OUT")
+        if other:
+            found = ", ".join(f"{k} {ds.info.get(k)!r}" for k in other)
+            fail(f"{folder}: was filmed for another dataset ({found}); choose another OUT")
         made = sorted({re.sub(r"(-\d)+$", "", s.action[len("mocap-"):]) for s in ds if s.action.startswith("mocap-")})
-        if made != sorted(Path(f).stem for f in bvh): fail(f"{folder}: holds the takes {', '.join(made)}; choose another OUT for other takes")
-    else: ds = film(folder, info, bvh, progress)
+        if made != sorted(Path(f).stem for f in bvh):
+            fail(f"{folder}: holds the takes {', '.join(made)}; choose another OUT for other takes")
+    else:
+        ds = film(folder, info, bvh, progress)
     seqs = [s for s in ds if s.split == "test" and s.action.startswith("mocap-")]
-    if not seqs: fail(f"{folder}: holds no captured takes of test subjects")
+    if not seqs:
+        fail(f"{folder}: holds no captured takes of test subjects")
     return Dataset(ds.root, ds.info, seqs)
 
 
@@ -92,7 +106,8 @@ def levels(bench, test_seqs) -> dict:
 
 
 def score(obj, bench, heldout, args) -> dict:
-    "Φ fitted on BENCH's train subjects, chosen on its val subjects, read on the captured takes and on BENCH's test videos."
+    """Φ fitted on BENCH's train subjects, chosen on its val subjects, read on the captured takes and on BENCH's test
+    videos."""
     from tvti.pose import evaluate, extract_features
     e = args.every
     base = {(sp, e): extract_features(obj, bench, sp, every=e) for sp in ("train", "val")}
@@ -102,17 +117,21 @@ def score(obj, bench, heldout, args) -> dict:
         cache["test", e] = extract_features(obj, test, "test", every=e)
         r = evaluate(obj, bench, args.fractions, ("mlp",), steps=args.phi_steps, seed=args.seed, every=e, cache=cache)
         out[name] = {f: {k: d["mlp"][k] for k in ("n_mpjpe", "mpjpe", "p_mpjpe")} for f, d in r["fractions"].items()}
-        if "mask_iou" in r: out[name]["mask_iou"] = r["mask_iou"]
+        if "mask_iou" in r:
+            out[name]["mask_iou"] = r["mask_iou"]
     return out
 
 
 def main(argv=None):
     import argparse, warnings
-    ap = argparse.ArgumentParser(prog="heldout_motion", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("bench", help="a TVTI-Synth room dataset with train, val and test subjects (e.g. the bench's h36m-like set)")
+    ap = argparse.ArgumentParser(prog="heldout_motion", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("bench", help="a TVTI-Synth room dataset with train, val and test subjects "
+                                  "(e.g. the bench's h36m-like set)")
     ap.add_argument("out", help="folder for the filmed takes and the results")
     ap.add_argument("runs", nargs="*", help="trained run folders (tvti-train, tvti-bench, tvti-bench --curve)")
-    ap.add_argument("--which", default="best", help="each RUN's checkpoint: best (default), latest, or e.g. step_001000")
+    ap.add_argument("--which", default="best",
+                    help="each RUN's checkpoint: best (default), latest, or e.g. step_001000")
     ap.add_argument("--untrained", action="store_true", help="also an untrained ours network (seed --seed)")
     ap.add_argument("--bvh", help="comma-separated BVH files (default: every .bvh in ../shared/data/mocap)")
     ap.add_argument("--fractions", default="1,0.1", help="label fractions of Φ (default 1,0.1)")
@@ -125,37 +144,51 @@ def main(argv=None):
     from tvti.data import load_dataset
     from tvti.pose import load_run
     from tvti.bench import control_source
-    try: args.fractions = tuple(float(f) for f in args.fractions.split(","))
-    except ValueError: fail(f"--fractions {args.fractions!r}: expected comma-separated numbers in (0, 1]")
+    try:
+        args.fractions = tuple(float(f) for f in args.fractions.split(","))
+    except ValueError:
+        fail(f"--fractions {args.fractions!r}: expected comma-separated numbers in (0, 1]")
     bvh = [Path(f) for f in args.bvh.split(",")] if args.bvh else default_bvh()
-    if not bvh: fail("no BVH takes: ../shared/data/mocap is absent; give --bvh FILE[,FILE...]")
+    if not bvh:
+        fail("no BVH takes: ../shared/data/mocap is absent; give --bvh FILE[,FILE...]")
     missing = [str(f) for f in bvh if not f.is_file()]
-    if missing: fail(f"--bvh {missing[0]}: no such file")
+    if missing:
+        fail(f"--bvh {missing[0]}: no such file")
     out = Path(args.out)
     try:
         bench = load_dataset(args.bench)
         for sp in ("train", "val", "test"):
-            if not bench.split(sp): fail(f"{args.bench}: no {sp!r} sequences; train, val and test subjects are needed")
+            if not bench.split(sp):
+                fail(f"{args.bench}: no {sp!r} sequences; train, val and test subjects are needed")
         sources = [(f"{Path(r).name} ({args.which})", lambda r=r: load_run(r, args.which)) for r in args.runs]
-        if args.untrained: sources.append((f"untrained ours (seed {args.seed})", lambda: control_source("untrained-ours", args.seed)))
+        if args.untrained:
+            sources.append((f"untrained ours (seed {args.seed})",
+                            lambda: control_source("untrained-ours", args.seed)))
         sources.append(("background subtraction", lambda: control_source("background-subtraction", 0)))
         out.mkdir(parents=True, exist_ok=True)
         heldout = make_heldout(bench, out, bvh, progress=not args.quiet)
-        res = dict(bench=str(Path(args.bench).resolve()), takes=[f.name for f in bvh], test_subjects=sorted({s.subject for s in heldout}),
-                   heldout_frames=sum(len(s) for s in heldout), every=args.every, phi_steps=args.phi_steps, seed=args.seed,
-                   levels={"captured takes": levels(bench, heldout), "bench test videos": levels(bench, bench.split("test"))}, sources={})
+        res = dict(bench=str(Path(args.bench).resolve()), takes=[f.name for f in bvh],
+                   test_subjects=sorted({s.subject for s in heldout}), heldout_frames=sum(len(s) for s in heldout),
+                   every=args.every, phi_steps=args.phi_steps, seed=args.seed,
+                   levels={"captured takes": levels(bench, heldout),
+                           "bench test videos": levels(bench, bench.split("test"))},
+                   sources={})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for name, make in sources: res["sources"][name] = score(make(), bench, heldout, args)
+            for name, make in sources:
+                res["sources"][name] = score(make(), bench, heldout, args)
         save_json(res, out / "heldout.json")                      # once, complete
-    except TvtiError as e: fail(str(e))
+    except TvtiError as e:
+        fail(str(e))
     f0 = f"{max(args.fractions):g}"
-    print(f"N-MPJPE (mm), Φ fitted with {float(f0):.0%} of the labels of {args.bench}'s training subjects, chosen on its validation subjects")
+    print(f"N-MPJPE (mm), Φ fitted with {float(f0):.0%} of the labels of {args.bench}'s training subjects, "
+          "chosen on its validation subjects")
     print(f"{'source':<44} {'captured takes':>15} {'bench test':>11}")
     for name, r in res["sources"].items():
         print(f"{name:<44} {r['captured takes'][f0]['n_mpjpe']:15.1f} {r['bench test videos'][f0]['n_mpjpe']:11.1f}")
-    for name in res["levels"]["captured takes"]:
-        print(f"{name:<44} {res['levels']['captured takes'][name]['n_mpjpe']:15.1f} {res['levels']['bench test videos'][name]['n_mpjpe']:11.1f}")
+    captured, own = res["levels"]["captured takes"], res["levels"]["bench test videos"]
+    for name in captured:
+        print(f"{name:<44} {captured[name]['n_mpjpe']:15.1f} {own[name]['n_mpjpe']:11.1f}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 def main(argv):
-    if len(argv) not in (3, 4): sys.exit(__doc__)
+    if len(argv) not in (3, 4):
+        sys.exit(__doc__)
     from tvti.core import TvtiError, os_error_message
     from tvti.data import load_dataset
     from tvti.pose import load_run
@@ -19,20 +20,28 @@ def main(argv):
     run, data, out = argv[0], argv[1], Path(argv[2])
     try:
         seq = load_dataset(data)[0]
-        ts = [int(x) for x in argv[3].split(",")] if len(argv) == 4 else list(np.linspace(0, len(seq) - 1, 6).round().astype(int))
+        if len(argv) == 4:
+            ts = [int(x) for x in argv[3].split(",")]
+        else:
+            ts = list(np.linspace(0, len(seq) - 1, 6).round().astype(int))
         bad = [t for t in ts if not 0 <= t < len(seq)]
-        if bad: raise TvtiError(f"{data}: frame {bad[0]} is outside 0..{len(seq) - 1}")
+        if bad:
+            raise TvtiError(f"{data}: frame {bad[0]} is outside 0..{len(seq) - 1}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             obj = load_run(run)
         to = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).float() / 255
         frames, bgs = to([np.asarray(seq.frames[t]) for t in ts]), to([np.asarray(seq.background_at(t)) for t in ts])
-        with torch.no_grad(): fig = qualitative_figure(obj, frames, bgs, size=1.8)
+        with torch.no_grad():
+            fig = qualitative_figure(obj, frames, bgs, size=1.8)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.partial.png")
-        fig.savefig(tmp, dpi=110); tmp.replace(out)
-    except TvtiError as e: sys.exit(f"real_video: error: {e}")
-    except OSError as e: sys.exit(f"real_video: error: {os_error_message(e)}")
+        fig.savefig(tmp, dpi=110)
+        tmp.replace(out)
+    except TvtiError as e:
+        sys.exit(f"real_video: error: {e}")
+    except OSError as e:
+        sys.exit(f"real_video: error: {os_error_message(e)}")
     print(f"wrote {out}: frames {', '.join(map(str, ts))} of {seq.name}")
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ def test_supervised_level_writes_json(tmp_path):
     for split in ("val", "test"):
         by_hand = []
         for s in load_dataset(TINY).split(split):
-            p = np.asarray(s.pose3d, float)[::4]; p = p - p[:, :1]; p = p - p.mean(0)
+            p = np.asarray(s.pose3d, float)[::4]
+            p = p - p[:, :1]
+            p = p - p.mean(0)
             by_hand.append(np.linalg.norm(p, axis=-1)[:, 1:])
         zero = float(np.concatenate(by_hand).mean())
         assert abs(res[split]["within_video_zero"] - zero) < 1e-3 * zero, (split, res[split], zero)
@@ -32,11 +34,19 @@ def test_supervised_level_writes_json(tmp_path):
     assert "test {'n_mpjpe'" in r.stdout
 
 
+def one_line_error(r, msg) -> bool:
+    "Whether the run `r` failed with exit status 2 and one line of error, holding `msg`, and no traceback."
+    return (r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr
+            and len(r.stderr.strip().splitlines()) == 1)
+
+
 def test_supervised_level_bad_input(tmp_path):
-    for args, msg in [((tmp_path / "nodata",), "no such dataset folder"), ((TINY, tmp_path / "x.json", 0), "STEPS must be a whole number of at least 1, got '0'"),
-                      ((TINY, tmp_path / "x.json", "many"), "STEPS must be a whole number of at least 1, got 'many'")]:
+    steps_msg = "STEPS must be a whole number of at least 1, got "
+    for args, msg in [((tmp_path / "nodata",), "no such dataset folder"),
+                      ((TINY, tmp_path / "x.json", 0), steps_msg + "'0'"),
+                      ((TINY, tmp_path / "x.json", "many"), steps_msg + "'many'")]:
         r = run(TOOL, *args)
-        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+        assert one_line_error(r, msg), (args, r.stderr)
 
 
 DIAG = ROOT / "research" / "crop_diagnosis.py"
@@ -57,29 +67,36 @@ def test_crop_diagnosis(tmp_path):
     assert {"learned", "true", "true_centre", "true_size", "mask_centre", "true_mask_centre"} <= set(res)
     # the learned crops are the library's: Φ on extract_features' codes gives the same figures
     obj, ds = load_run(tmp_path / "run"), load_dataset(TINY)
-    with torch.no_grad(): F = {sp: extract_features(obj, ds, sp, every=8) for sp in ("train", "val", "test")}
+    with torch.no_grad():
+        F = {sp: extract_features(obj, ds, sp, every=8) for sp in ("train", "val", "test")}
     for c in ("tv", "ti"):
         ref = pose_from_code(F, c, steps=5)
         for k in ("n_mpjpe", "within_video_mpjpe", "within_video_zero"):
             assert abs(res["learned"][f"I_{c}"][k] - ref[k]) < 1e-3 * ref[k], (c, k, res["learned"], ref)
     # the box statistics, by hand in pixels from the learned and true boxes (edges inclusive)
-    b, g = F["test"]["boxes"].double().numpy(), np.concatenate([np.asarray(s.bbox, float)[::8] for s in ds.split("test")])
+    b = F["test"]["boxes"].double().numpy()
+    g = np.concatenate([np.asarray(s.bbox, float)[::8] for s in ds.split("test")])
     wb, wg, hb, hg = b[:, 2] - b[:, 0] + 1, g[:, 2] - g[:, 0] + 1, b[:, 3] - b[:, 1] + 1, g[:, 3] - g[:, 1] + 1
     dx = ((b[:, 0] + b[:, 2]) - (g[:, 0] + g[:, 2])) / 2 / (wg / 2)
-    st = res["box_statistics"]; assert res["split"] == "test"
-    assert abs(st["centre offset x / half-width"]["mean"] - dx.mean()) < 1e-4 and abs(st["centre offset x / half-width"]["sd"] - dx.std()) < 1e-4
-    assert abs(st["width ratio"]["mean"] - (wb / wg).mean()) < 1e-4 and abs(st["height ratio"]["mean"] - (hb / hg).mean()) < 1e-4
-    for bad, msg in [((tmp_path / "run", TINY, "--modes", "learned,middle"), "--modes 'learned,middle': expected some of"),
-                     ((tmp_path / "norun", TINY), "config.json"), ((tmp_path / "run", TINY, "--on", "train"), "--on 'train': expected test or val"),
+    st = res["box_statistics"]
+    assert res["split"] == "test"
+    offset = st["centre offset x / half-width"]
+    assert abs(offset["mean"] - dx.mean()) < 1e-4 and abs(offset["sd"] - dx.std()) < 1e-4
+    assert abs(st["width ratio"]["mean"] - (wb / wg).mean()) < 1e-4
+    assert abs(st["height ratio"]["mean"] - (hb / hg).mean()) < 1e-4
+    for bad, msg in [((tmp_path / "run", TINY, "--modes", "learned,middle"),
+                      "--modes 'learned,middle': expected some of"),
+                     ((tmp_path / "norun", TINY), "config.json"),
+                     ((tmp_path / "run", TINY, "--on", "train"), "--on 'train': expected test or val"),
                      ((tmp_path / "run", TINY, "--out", tmp_path / "nofolder" / "d.json"), "does not exist")]:
         r = run(DIAG, *bad)
-        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
+        assert one_line_error(r, msg), (bad, r.stderr)
     # runs without a learned box, or without a decoded mask for mask_centre, are refused before any work
     for preset, modes, msg in [("css", "learned", "has no learned box"), ("dsl-stn", "mask_centre", "decodes no mask")]:
         r = run(command("tvti-train"), TINY, tmp_path / preset, "--preset", preset, "--steps", "1", "--quiet")
         assert r.returncode == 0, r.stderr
         r = run(DIAG, tmp_path / preset, TINY, "--modes", modes)
-        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (preset, r.stderr)
+        assert one_line_error(r, msg), (preset, r.stderr)
 
 
 AGREE = ROOT / "research" / "step_agreement.py"
@@ -100,12 +117,14 @@ def test_step_agreement_same_code_agrees_exactly(tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "out" / "step-agreement.json").read_text())
     assert res["gap_fp32"] == 0.0 and res["gap_bf16"] == 0.0 and res["agrees"] and res["tolerance"] > 0, res
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"step-agreement.csv", "step-agreement.json", "step-agreement.png"}
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert written == {"step-agreement.csv", "step-agreement.json", "step-agreement.png"}
 
 
 def test_step_agreement_bad_input(tmp_path):
     r = run(AGREE, tmp_path, tmp_path / "out")
-    assert r.returncode == 2 and f"{tmp_path}: expected a checkout of tvti" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (r.returncode == 2 and f"{tmp_path}: expected a checkout of tvti" in r.stderr
+            and "Traceback" not in r.stderr), r.stderr
     r = run(AGREE, ROOT, tmp_path / "out", "--steps", 10)
     assert r.returncode == 2 and "--steps 10: expected at least 40" in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
@@ -123,7 +142,8 @@ def test_dsl_of_a_constant_code_by_hand():
     s, r = np.zeros(3, int), np.array([20, 20, 25])
     n, i, a = np.array([21, 19, 27]), np.array([30, 35, 40]), np.array([45, 0, 49])
     d_max = 20
-    by_hand = np.mean([0 + min(max(2 * abs(ii - rr) / d_max - 1, 0), 1) + 1 for rr, ii in zip(r, i)])   # inter: 0, 0.5, 0.5
+    # inter: 0, 0.5, 0.5
+    by_hand = np.mean([0 + min(max(2 * abs(ii - rr) / d_max - 1, 0), 1) + 1 for rr, ii in zip(r, i)])
     assert abs(dsl_of(code, (s, r, n, i, a), d_max) - by_hand) < 1e-6 and abs(by_hand - 4 / 3) < 1e-9
 
 
@@ -132,7 +152,8 @@ def test_dsl_cues_on_the_sample(tmp_path):
     r = run(CUES_TOOL, TINY, "--steps", 20, "--tuples", 64, "--untrained", "--out", js)
     assert r.returncode == 0, r.stderr
     res = json.loads(js.read_text())
-    assert set(res["loss"]) == {"pose", "box", "background", "lighting", "box+background+lighting", "constant code", "random codes", "I_tv of an untrained ours"}
+    assert set(res["loss"]) == {"pose", "box", "background", "lighting", "box+background+lighting",
+                                "constant code", "random codes", "I_tv of an untrained ours"}
     assert all(0 <= v <= 6 for v in res["loss"].values()), res       # Eq. 6 sums three terms of Eq. 5, each at most 2
     # a constant code pays for every away frame (1 each), random codes pay about |cos| everywhere; the true pose,
     # even through an MLP trained 20 steps, orders the frames better than both
@@ -171,13 +192,15 @@ def test_sweep_on_the_sample(tmp_path):
     from tvti.pose import evaluate, load_run
     from tvti.train import train
     out = tmp_path / "sweep"
-    args = ["--set", "alpha=0.01,0.1", "--steps", 2, "--seeds", 0, "--fractions", 1, "--phi-steps", 3, "--every", 8, "--precision", "fp32"]
+    args = ["--set", "alpha=0.01,0.1", "--steps", 2, "--seeds", 0, "--fractions", 1, "--phi-steps", 3, "--every", 8,
+            "--precision", "fp32"]
     r = run(SWEEP_TOOL, TINY, out, *args)
     assert r.returncode == 0, r.stderr
     pts = sorted(p.name for p in (out / "points").glob("*.json"))
     assert pts == ["ours-alpha=0.01-s0.json", "ours-alpha=0.1-s0.json"], pts
     assert json.loads((out / "runs" / "ours-alpha=0.1-s0" / "config.json").read_text())["model"]["alpha"] == 0.1
-    train(TINY, tmp_path / "plain", preset="ours", steps=2, seed=0, progress=False, val_every=1, sample_every=2, channels_last=True)
+    train(TINY, tmp_path / "plain", preset="ours", steps=2, seed=0, progress=False, val_every=1, sample_every=2,
+          channels_last=True)
     a, b = load_run(out / "runs" / "ours-alpha=0.01-s0", "latest"), load_run(tmp_path / "plain", "latest")
     for (k, x), y in zip(a.model.state_dict().items(), b.model.state_dict().values()):
         assert torch.equal(x, y), (k, (x - y).abs().max())
@@ -188,7 +211,8 @@ def test_sweep_on_the_sample(tmp_path):
     r = run(SWEEP_TOOL, TINY, out, *args)
     assert r.returncode == 0 and {p: p.stat().st_mtime_ns for p in (out / "points").glob("*.json")} == stamp, r.stderr
     r = run(SWEEP_TOOL, TINY, out, *args[:-1], "bf16")
-    assert r.returncode == 2 and "holds a sweep with other precision" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (r.returncode == 2 and "holds a sweep with other precision" in r.stderr
+            and "Traceback" not in r.stderr), r.stderr
     r = run(SWEEP_TOOL, TINY, tmp_path / "x", "--set", "alpah=1")
     assert r.returncode == 2 and "--set alpah: not a model setting" in r.stderr, r.stderr
     r = run(SWEEP_TOOL, TINY, tmp_path / "x", "--set", "away=pose")
@@ -204,7 +228,11 @@ def test_sweep_reads_no_test_subject(tmp_path, monkeypatch):
     sys.path.insert(0, str(ROOT / "research"))
     import sweep
     seen, real = [], P.extract_features
-    monkeypatch.setattr(P, "extract_features", lambda obj, ds, split, **kw: (seen.append(split), real(obj, ds, split, **kw))[1])
+
+    def spy(obj, ds, split, **kw):
+        seen.append(split)
+        return real(obj, ds, split, **kw)
+    monkeypatch.setattr(P, "extract_features", spy)
     args = argparse.Namespace(steps=2, fractions=(1.0, 0.5), phi_steps=3, every=8)
     rec = sweep.run_point(TINY, tmp_path, "ours", "alpha", 0.1, 0, args, False)
     assert sorted(set(seen)) == ["train", "val"] and len(rec["rows"]) == 2, seen
@@ -238,13 +266,16 @@ def test_heldout_motion_on_the_sample(tmp_path, shared_data):
     ds, held = load_dataset(TINY), load_dataset(tmp_path / "out" / "heldout")
     test_subjects = sorted({s.subject for s in ds.split("test")})
     assert res["test_subjects"] == test_subjects
-    assert sorted({(s.split, s.subject) for s in held if s.action == "mocap-02_01"}) == [("test", n) for n in test_subjects]
+    performed = sorted({(s.split, s.subject) for s in held if s.action == "mocap-02_01"})
+    assert performed == [("test", n) for n in test_subjects]
     rel = lambda s: (lambda p: p - p[:, :1])(np.asarray(s.pose3d, dtype=np.float64))
     mu = np.concatenate([rel(s) for s in ds.split("train")]).mean(0)
     gt = np.concatenate([rel(s) for s in held if s.action.startswith("mocap-")])
     want = np.linalg.norm(gt - mu, axis=-1)[:, 1:].mean()                # over the 16 joints besides the root
     assert abs(res["levels"]["captured takes"]["mean training pose"]["mpjpe"] - want) < 1e-6 * want
     assert set(res["sources"]) == {"run (latest)", "untrained ours (seed 0)", "background subtraction"}
-    for v in res["sources"].values(): assert np.isfinite(v["captured takes"]["1"]["n_mpjpe"])
+    for v in res["sources"].values():
+        assert np.isfinite(v["captured takes"]["1"]["n_mpjpe"])
     r = run(HELDOUT_TOOL, TINY, tmp_path / "out", "--bvh", tmp_path / "none.bvh")
-    assert r.returncode == 2 and "--bvh" in r.stderr and "no such file" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (r.returncode == 2 and "--bvh" in r.stderr and "no such file" in r.stderr
+            and "Traceback" not in r.stderr), r.stderr

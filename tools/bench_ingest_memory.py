@@ -19,21 +19,24 @@ p.add_argument("--background", default="median")
 a = p.parse_args()
 
 with tempfile.TemporaryDirectory() as d:
-    d = Path(d); video = d / "long.mp4"
+    d = Path(d)
+    video = d / "long.mp4"
     bg = random_texture(a.height, a.width, np.random.default_rng(0))
     vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30, (a.width, a.height))
     for t in range(a.frames):
         f = bg.copy()
-        cv2.ellipse(f, (int(a.width * (0.1 + 0.8 * (t % 200) / 200)), a.height // 2), (a.width // 20, a.height // 5), 0, 0, 360, (200, 40, 40), -1)
+        centre = (int(a.width * (0.1 + 0.8 * (t % 200) / 200)), a.height // 2)
+        cv2.ellipse(f, centre, (a.width // 20, a.height // 5), 0, 0, 360, (200, 40, 40), -1)
         vw.write(f)
     vw.release()
     tool = Path(sys.executable).parent / "tvti-ingest"
     t0 = time.time()
-    r = subprocess.run(["/usr/bin/time", "-v", str(tool), str(video), str(d / "out"), "--quiet", "--background", a.background],
-                       capture_output=True, text=True)
+    cmd = ["/usr/bin/time", "-v", str(tool), str(video), str(d / "out"), "--quiet", "--background", a.background]
+    r = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.time() - t0
-    if r.returncode != 0: sys.exit(r.stderr)
+    if r.returncode != 0:
+        sys.exit(r.stderr)
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
     size = sum(f.stat().st_size for f in (d / "out").rglob("*") if f.is_file())
-    print(f"tvti-ingest, {a.frames} frames {a.width}x{a.height}, {a.background} background: peak RSS {rss_kb / 1024:.0f} MiB, "
-          f"wall {wall:.1f} s, dataset folder {size / 2**20:.0f} MiB")
+    print(f"tvti-ingest, {a.frames} frames {a.width}x{a.height}, {a.background} background: "
+          f"peak RSS {rss_kb / 1024:.0f} MiB, wall {wall:.1f} s, dataset folder {size / 2**20:.0f} MiB")

@@ -18,15 +18,17 @@ a = p.parse_args()
 
 out = Path(a.out) if a.out else Path(tempfile.mkdtemp()) / "synth"
 tool = Path(sys.executable).parent / "tvti-synth"
-cmd = ["taskset", "-c", "0", "/usr/bin/time", "-v", str(tool), str(out), "--preset", a.preset, "--frames", str(a.frames),
-       "--size", a.size, "--overwrite", "--quiet"]
+cmd = ["taskset", "-c", "0", "/usr/bin/time", "-v", str(tool), str(out),
+       "--preset", a.preset, "--frames", str(a.frames), "--size", a.size, "--overwrite", "--quiet"]
 t0 = time.time()
 r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
 wall = time.time() - t0
-if r.returncode != 0: sys.exit(r.stderr)
+if r.returncode != 0:
+    sys.exit(r.stderr)
 line = r.stdout.strip().splitlines()[-1]
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) / 1024
 n = int(re.search(r"(\d+) frames,", line).group(1))
-print(f"{a.preset} at {a.size}, {n} frames on one core: {n / wall:.0f} frames/s including start-up ({wall:.1f} s), "
-      f"peak RSS {rss:.0f} MiB\n  tvti-synth said: {line}")
-if not a.out: shutil.rmtree(out.parent, ignore_errors=True)
+print(f"{a.preset} at {a.size}, {n} frames on one core: {n / wall:.0f} frames/s including start-up "
+      f"({wall:.1f} s), peak RSS {rss:.0f} MiB\n  tvti-synth said: {line}")
+if not a.out:
+    shutil.rmtree(out.parent, ignore_errors=True)

@@ -34,22 +34,31 @@ def render():
     for i, cell in enumerate(nb["cells"]):
         src = _src(cell)
         if cell["cell_type"] == "markdown":
-            parts.append(src.strip() + "\n\n"); continue
-        if cell["cell_type"] != "code": continue
+            parts.append(src.strip() + "\n\n")
+            continue
+        if cell["cell_type"] != "code":
+            continue
         flags, body = _directives(src)
-        if "hide" in flags or "export" in flags: continue
-        if body and "echo: false" not in flags: parts.append(f"```python\n{body}\n```\n\n")
+        if "hide" in flags or "export" in flags:
+            continue
+        if body and "echo: false" not in flags:
+            parts.append(f"```python\n{body}\n```\n\n")
         for j, out in enumerate(cell.get("outputs", [])):
             data = out.get("data", {})
-            if out.get("output_type") == "stream": text = "".join(out["text"])
+            if out.get("output_type") == "stream":
+                text = "".join(out["text"])
             elif "image/png" in data:
                 name = f"cell{i}_{j}.png"
                 figs[name] = base64.b64decode("".join(data["image/png"]))
-                parts.append(f"![figure](readme_files/{name})\n\n"); continue
+                parts.append(f"![figure](readme_files/{name})\n\n")
+                continue
             elif "text/markdown" in data:
-                parts.append("".join(data["text/markdown"]).strip() + "\n\n"); continue
-            elif "text/plain" in data: text = "".join(data["text/plain"])
-            else: continue
+                parts.append("".join(data["text/markdown"]).strip() + "\n\n")
+                continue
+            elif "text/plain" in data:
+                text = "".join(data["text/plain"])
+            else:
+                continue
             parts.append(f"```\n{text.rstrip()}\n```\n\n")
     return "".join(parts).rstrip() + "\n", figs
 
@@ -61,17 +70,20 @@ def main(argv):
         have = {p.name: p.read_bytes() for p in FIGS.glob("*.png")} if FIGS.exists() else {}
         stale += sorted(n for n in set(have) | set(figs) if have.get(n) != figs.get(n))
         if stale:
-            print(f"out of date with nbs/index.ipynb: {', '.join(stale)}; run: python tools/make_readme.py", file=sys.stderr)
+            print(f"out of date with nbs/index.ipynb: {', '.join(stale)}; run: python tools/make_readme.py",
+                  file=sys.stderr)
             return 1
         print("README.md is current")
         return 0
     README.write_text(text)
     if FIGS.exists():
         for p in FIGS.glob("*.png"):
-            if p.name not in figs: p.unlink()
+            if p.name not in figs:
+                p.unlink()
     if figs:
         FIGS.mkdir(exist_ok=True)
-        for n, b in figs.items(): (FIGS / n).write_bytes(b)
+        for n, b in figs.items():
+            (FIGS / n).write_bytes(b)
     print(f"wrote README.md ({len(text)} characters, {len(figs)} figures)")
     return 0
 
