@@ -16,8 +16,8 @@ from .core import (TvtiError, cli_errors, atomic_write, save_json, load_json, se
                        choose_precision, prefer_channels_last, FolderLock)
 from .config import ModelConfig, TINY, _checked, drop_retired
 from .data import load_dataset, dataset_identity, identity_differences
-from .sampling import distances_for
-from .variants import Variant, get_variant, batch_options, Objective, BatchMaker
+from .sampling import distances_for, BatchMaker
+from .variants import Variant, get_variant, batch_options, Objective
 from .stn import box_to_pixels
 from .losses import reconstruction_loss
 
