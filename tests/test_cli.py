@@ -42,7 +42,8 @@ def test_ingest_real_video_stride_2(tmp_path, shared_data):
 def test_ingest_panorama_recovers_the_pan(tmp_path):
     frames, off, big = make_pan_clip(T=30, H=144, W=192, step=(5, 1), seed=7)
     out = tmp_path / "ski"
-    r = run(command("tvti-ingest"), write_pngs(tmp_path / "pngs", frames), out, "--background", "panorama", "--fps", "25", "--quiet")
+    r = run(command("tvti-ingest"), write_pngs(tmp_path / "pngs", frames), out, "--background", "panorama",
+            "--fps", "25", "--quiet")
     assert r.returncode == 0, r.stderr
     s = load_dataset(out)[0]
     assert s.background.shape == (30, 144, 192, 3)     # one background per frame for a moving camera
@@ -57,7 +58,8 @@ def test_ingest_dive_background(tmp_path):
     frames[:10, 5:20, 20:30] = 255      # a diver at the top during the first half
     frames[10:, 45:60, 20:30] = 255     # and at the bottom during the second
     out = tmp_path / "dive"
-    r = run(command("tvti-ingest"), write_pngs(tmp_path / "pngs", frames), out, "--background", "dive", "--fps", "50", "--quiet")
+    r = run(command("tvti-ingest"), write_pngs(tmp_path / "pngs", frames), out, "--background", "dive",
+            "--fps", "50", "--quiet")
     assert r.returncode == 0, r.stderr
     np.testing.assert_array_equal(load_dataset(out)[0].background, bg)
 
@@ -102,7 +104,8 @@ def test_ingest_overwrite(tmp_path, small_video):
 
 def test_demo_command(tmp_path):
     "A miniature quickstart (the full one runs in CI's install step, as the README says)."
-    r = run(command("tvti-demo"), tmp_path / "demo", "--steps", "4", "--phi-steps", "4", "--size", "64", "--frames", "110", "--no-controls", "--quiet")
+    r = run(command("tvti-demo"), tmp_path / "demo", "--steps", "4", "--phi-steps", "4", "--size", "64",
+            "--frames", "110", "--no-controls", "--quiet")
     assert r.returncode == 0, r.stderr
     for f in ("results.md", "results.json", "qualitative.png", "swaps.png"): assert (tmp_path / "demo" / f).exists(), f
     assert "| ours |" in r.stdout and "| css |" in r.stdout and "N-MPJPE" in r.stdout
@@ -112,9 +115,11 @@ def test_demo_command(tmp_path):
 
 
 def test_bench_command(tmp_path):
-    "A miniature benchmark run: two models, a few steps; the tables and the figure are written; a bad model name is refused."
+    """A miniature benchmark run: two models, a few steps; the tables and the figure are written; a bad model name is
+    refused."""
     out = tmp_path / "bench"
-    r = run(command("tvti-bench"), "--out", out, "--quick", "--models", "ours,css", "--steps", "4", "--phi-steps", "4", "--no-controls", "--quiet", timeout=600)
+    r = run(command("tvti-bench"), "--out", out, "--quick", "--models", "ours,css", "--steps", "4", "--phi-steps", "4",
+            "--no-controls", "--quiet", timeout=600)
     assert r.returncode == 0, r.stderr
     for f in ("results.csv", "results.md", "ratios.md", "nmpjpe.png", "bench.json"): assert (out / f).exists(), f
     assert "| ours | yes | yes | DSL | yes |" in r.stdout and "| ours / css |" in r.stdout
@@ -125,20 +130,24 @@ def test_bench_command(tmp_path):
 
 
 def test_bench_curve_command(tmp_path):
-    "The learning curve from the command line: css to one point on the committed sample, its outputs, a rerun that computes nothing, bad options."
+    """The learning curve from the command line: css to one point on the committed sample, its outputs, a rerun that
+    computes nothing, bad options."""
     from conftest import ROOT
     out, tiny = tmp_path / "curve", ROOT / "data_samples" / "tiny"
-    args = (command("tvti-bench"), "--curve", "--out", out, "--data", tiny, "--cap", "500", "--models", "css", "--seeds", "1", "--precision", "fp32", "--quiet")
+    args = (command("tvti-bench"), "--curve", "--out", out, "--data", tiny, "--cap", "500", "--models", "css",
+            "--seeds", "1", "--precision", "fp32", "--quiet")
     r = run(*args, timeout=900)
     assert r.returncode == 0, r.stderr
     for f in ("curve.csv", "curve.png", "curve.json", "plan.json"): assert (out / f).exists(), f
     points = sorted(p.name for p in (out / "points").iterdir())
-    assert points == ["background-subtraction-s0-000000.json", "css-s0-000500.json", "untrained-css-s0-000000.json"], points
+    assert points == ["background-subtraction-s0-000000.json", "css-s0-000500.json", "untrained-css-s0-000000.json"], \
+        points
     assert "css: no plateau yet; last point 500 steps" in r.stdout and "3 points" in r.stdout
     stamps = {p: p.stat().st_mtime_ns for p in (out / "points").iterdir()}
     r = run(*args, timeout=300)
     assert r.returncode == 0 and {p: p.stat().st_mtime_ns for p in (out / "points").iterdir()} == stamps, r.stderr
-    for bad, says in ((["--cap", "3000"], "not a doubling of first 500"), (["--models", "ours,drnet"], "drnet not in the curve's models"),
+    for bad, says in ((["--cap", "3000"], "not a doubling of first 500"),
+                      (["--models", "ours,drnet"], "drnet not in the curve's models"),
                       (["--seeds", "0,1"], "the number of seeds of every model"), (["--quick"], "--curve takes --out")):
         r = run(command("tvti-bench"), "--curve", "--out", tmp_path / "c2", *bad, "--quiet")
         assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (bad, r.stderr)
@@ -147,15 +156,18 @@ def test_bench_curve_command(tmp_path):
 
 
 def test_train_away_box(tmp_path):
-    # --away box is recorded in config.json, a resume that names another --away is refused, and a wrong value is one line
+    # --away box is recorded in config.json, a resume that names another --away is refused, and a wrong value is one
+    # line
     import json
     from conftest import ROOT
     tiny, out = ROOT / "data_samples" / "tiny", tmp_path / "run"
-    r = run(command("tvti-train"), tiny, out, "--away", "box", "--steps", 2, "--val-every", 1, "--precision", "fp32", "--quiet")
+    r = run(command("tvti-train"), tiny, out, "--away", "box", "--steps", 2, "--val-every", 1, "--precision", "fp32",
+            "--quiet")
     assert r.returncode == 0, r.stderr
     assert json.loads((out / "config.json").read_text())["train"]["away"] == "box"
     r = run(command("tvti-train"), tiny, out, "--resume", "--away", "any", "--steps", 3, "--quiet")
     assert r.returncode == 2 and "--away any (the run has box)" in r.stderr, r.stderr
     r = run(command("tvti-train"), tiny, tmp_path / "bad", "--away", "pose", "--steps", 2, "--quiet")
-    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith("tvti-train: error: ") and "--away 'pose'" in r.stderr, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and last.startswith("tvti-train: error: ") and "--away 'pose'" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr

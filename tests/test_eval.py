@@ -35,7 +35,8 @@ def test_eval_writes_json(trained, tmp_path):
     assert 0 <= res["box_iou"] <= 1 and 0 <= res["mask_iou"] <= 1
     # in every frame IoU = I / union is at most I / predicted (precision) and I / true (recall), so also on average
     assert res["mask_iou"] <= min(res["mask_precision"], res["mask_recall"]) + 1e-9
-    assert f"mask IoU {res['mask_iou']:.3f} (precision {res['mask_precision']:.3f}, recall {res['mask_recall']:.3f})" in r.stdout
+    mask = f"mask IoU {res['mask_iou']:.3f} (precision {res['mask_precision']:.3f}, recall {res['mask_recall']:.3f})"
+    assert mask in r.stdout
     assert "N-MPJPE" in r.stdout
     # --identity: Section 4.4.3 from each code alone. Its zero level, by hand from the labels: root-relative test
     # poses minus their video's mean, mean joint distance over the 16 joints other than the root
@@ -49,13 +50,16 @@ def test_eval_writes_json(trained, tmp_path):
     assert set(a) == {"I_ti", "I_tv"}
     for code in a.values():
         assert abs(code["pose"]["within_video_zero"] - zero) < 1e-3 * zero
-        assert "subject" not in code["kmeans"] and 0 <= code["kmeans"]["action"]["accuracy"] <= 1   # one test subject: no k-means on it
+        # one test subject: no k-means on it
+        assert "subject" not in code["kmeans"] and 0 <= code["kmeans"]["action"]["accuracy"] <= 1
     # ours' code is I_tv (Phi reads it alone), so Phi on I_tv with all labels is the 100% row's fit, seed for seed;
     # I_ti's fit is another (a swap of the two codes, or one code read twice, would fail here)
-    n_tv, n_ti, n_all = a["I_tv"]["pose"]["n_mpjpe"], a["I_ti"]["pose"]["n_mpjpe"], res["fractions"]["1"]["mlp"]["n_mpjpe"]
+    n_tv, n_ti = a["I_tv"]["pose"]["n_mpjpe"], a["I_ti"]["pose"]["n_mpjpe"]
+    n_all = res["fractions"]["1"]["mlp"]["n_mpjpe"]
     assert abs(n_tv - n_all) < 1e-4 * n_all and abs(n_ti - n_all) > 1e-3 * n_all, (n_tv, n_ti, n_all)
     gain = 1 - a["I_tv"]["pose"]["within_video_mpjpe"] / a["I_ti"]["pose"]["within_video_mpjpe"]
-    assert f"pose from `I_tv` is {100 * abs(gain):.0f}% {'below' if gain >= 0 else 'above'} pose from `I_ti`" in r.stdout
+    said = f"pose from `I_tv` is {100 * abs(gain):.0f}% {'below' if gain >= 0 else 'above'} pose from `I_ti`"
+    assert said in r.stdout
 
 
 def test_eval_bad_input(trained, tmp_path):

@@ -12,7 +12,7 @@ import numpy as np
 __all__ = ['PRECISIONS', 'TvtiError', 'os_error_message', 'cli_errors', 'interrupted_by_user', 'peer_stopped', 'current_umask',
            'hidden_name', 'naming_errors', 'atomic_write', 'save_json', 'load_json', 'FolderLock', 'seed_everything',
            'bf16_supported', 'choose_precision', 'prefer_channels_last', 'release_pages', 'resident_file_mb',
-           'shared_data_dir']
+           'peak_rss_mb', 'machine', 'shared_data_dir']
 
 # %% ../nbs/00_core.ipynb #783631fa
 class TvtiError(Exception):
@@ -36,7 +36,8 @@ def cli_errors(prog: str, interrupted: str = "nothing partial was left in place 
         @functools.wraps(f)
         def _f(*args, **kwargs):
             import warnings     # a warning is one line too: no source file, no line of code
-            shown, warnings.formatwarning = warnings.formatwarning, lambda message, *a, **k: f"{prog}: warning: {message}\n"
+            shown = warnings.formatwarning
+            warnings.formatwarning = lambda message, *a, **k: f"{prog}: warning: {message}\n"
             try: return f(*args, **kwargs)
             except TvtiError as e: _stop(f"{prog}: error: {e}", 2)
             except OSError as e: _stop(f"{prog}: error: {os_error_message(e)}", 2)
@@ -44,7 +45,8 @@ def cli_errors(prog: str, interrupted: str = "nothing partial was left in place 
             except Exception as e:
                 # Ctrl-C inside a library that wraps it (torch.save: a RuntimeError)
                 if interrupted_by_user(e): _stop(f"{prog}: interrupted; {interrupted}", 130)
-                if peer_stopped(e): _stop(f"{prog}: stopped because another process of the run stopped ({e})", 1, quiet=True)
+                if peer_stopped(e):
+                    _stop(f"{prog}: stopped because another process of the run stopped ({e})", 1, quiet=True)
                 raise
             finally: warnings.formatwarning = shown
         return _f
@@ -58,7 +60,8 @@ def _stop(line: str, code: int, quiet: bool = False):
         print(line, file=sys.stderr)
         if path:
             with contextlib.suppress(OSError):
-                Path(path).write_text(json.dumps({"message": {"message": line, "extraInfo": {"py_callstack": line, "timestamp": str(int(time.time()))}}}))
+                info = {"py_callstack": line, "timestamp": str(int(time.time()))}
+                Path(path).write_text(json.dumps({"message": {"message": line, "extraInfo": info}}))
     raise SystemExit(code)
 
 def interrupted_by_user(e: BaseException) -> bool:
@@ -73,7 +76,8 @@ def peer_stopped(e: BaseException) -> bool:
     "Whether `e`, in a process of a multi-process run, only echoes another process's end (its connection closed)."
     if int(os.environ.get("WORLD_SIZE", "1")) < 2: return False
     s = f"{type(e).__name__}: {e}"
-    return any(k in s for k in ("Connection closed by peer", "Connection reset by peer", "Broken pipe", "DistBackendError"))
+    return any(k in s for k in ("Connection closed by peer", "Connection reset by peer", "Broken pipe",
+                                "DistBackendError"))
 
 # %% ../nbs/00_core.ipynb #85bb364c
 def current_umask() -> int:
@@ -143,17 +147,20 @@ class FolderLock:
             head = os.read(fd, 300).decode(errors="replace"); os.lseek(fd, 0, os.SEEK_SET)
             if head and not head.startswith("process "):
                 os.close(fd)
-                raise TvtiError(f"{self.lock_file}: a file tvti did not write stands where its lock file goes; nothing was touched")
+                raise TvtiError(f"{self.lock_file}: a file tvti did not write stands where its lock file goes; "
+                                "nothing was touched")
             try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.read(fd, 300).decode(errors="replace").strip() or "another process"
                 os.close(fd)
-                raise TvtiError(f"{self.folder}: in use by {holder}; wait for it to finish, or choose another folder") from None
+                raise TvtiError(f"{self.folder}: in use by {holder}; wait for it to finish, "
+                                "or choose another folder") from None
             try: same = os.stat(self.lock_file).st_ino == os.fstat(fd).st_ino
             except FileNotFoundError: same = False
             if same: break
             os.close(fd)          # the holder removed this file as we opened it: lock the one there now
-        os.ftruncate(fd, 0); os.write(fd, f"process {os.getpid()} ({' '.join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:200]})".encode())
+        command = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:200]
+        os.ftruncate(fd, 0); os.write(fd, f"process {os.getpid()} ({command})".encode())
         self.fd = fd
         return self
 
@@ -189,13 +196,15 @@ PRECISIONS = ("auto", "bf16", "fp32")
 
 def choose_precision(precision: str = "auto", device: str = "cpu") -> tuple[bool, str]:
     "`--precision` -> (bf16 autocast or not, a line naming the choice and the device's bf16 capability)."
-    if precision not in PRECISIONS: raise TvtiError(f"--precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if precision not in PRECISIONS:
+        raise TvtiError(f"--precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
     ok = bf16_supported(device)
     cap = f"{device} {'has' if ok else 'lacks'} bf16 instructions"
     if precision == "auto": return ok, f"{'bf16' if ok else 'fp32'} (auto: {cap})"
     if precision == "bf16" and not ok:
         import warnings
-        warnings.warn(f"--precision bf16 on a {device} that lacks bf16 instructions: expect it to run several times slower than fp32", stacklevel=2)
+        warnings.warn(f"--precision bf16 on a {device} that lacks bf16 instructions: expect it to run several times "
+                      "slower than fp32", stacklevel=2)
     return precision == "bf16", f"{precision} (asked for; {cap})"
 
 # %% ../nbs/00_core.ipynb #fe3056ae
@@ -221,11 +230,30 @@ def resident_file_mb(folder) -> float | None:
         with open("/proc/self/smaps") as f: lines = f.read().splitlines()
     except OSError: return None
     for l in lines:
-        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", l):        # a mapping's header: address range, permissions, offset, device, inode, path
+        # a mapping's header: address range, permissions, offset, device, inode, path
+        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", l):
             head = l.split(maxsplit=5)
             inside = len(head) == 6 and head[5].startswith(root)
         elif inside and l.startswith("Rss:"): total += int(l.split()[1])         # "Rss:  123 kB"
     return total / 1024
+
+# %% ../nbs/00_core.ipynb #59765722
+def peak_rss_mb() -> float:
+    "Peak resident memory of this process so far, in MB (what /usr/bin/time -v calls maximum resident set size)."
+    import resource
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 2**20
+
+def machine() -> str:
+    "One line describing this machine: CPU, cores, memory, torch version."
+    import platform, torch
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration): pass
+    try: mem = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+    except (ValueError, OSError, AttributeError): mem = ""
+    return (f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()}, Python {platform.python_version()}, "
+            f"torch {torch.__version__}")
 
 # %% ../nbs/00_core.ipynb #5748627e
 def shared_data_dir() -> Path | None:
