@@ -1,4 +1,5 @@
-"""Faults a user can meet (issue 14): each must stop with one clear message and lose nothing, and no input may run code."""
+("Faults a user can meet (issue 14): each must stop with one clear message and lose nothing, and no input may "
+ "run code.")
 import os, subprocess, warnings
 from pathlib import Path
 import torch
@@ -29,7 +30,8 @@ def test_a_crafted_checkpoint_runs_no_code(tmp_path):
             st = torch.load(p, weights_only=True)
             st["extra"] = _WritesMarker(marker)
             torch.save(st, p)
-    for args in ([command("tvti-eval"), out, TINY, "--steps", "2", "--quiet"], [command("tvti-train"), TINY, out, "--steps", "4", "--resume", "--quiet"]):
+    for args in ([command("tvti-eval"), out, TINY, "--steps", "2", "--quiet"],
+                 [command("tvti-train"), TINY, out, "--steps", "4", "--resume", "--quiet"]):
         r = run(*args)
         assert not marker.exists(), f"{args[0]} ran the checkpoint's code"
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
@@ -76,7 +78,8 @@ def test_overwrite_replaces_only_a_dataset_folder_and_never_its_input(tmp_path):
         r = run(ingest, *args, "--fps", "25", "--overwrite", "--quiet")
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
         for f, snap in keep.items(): assert _snapshot(f) == snap, f"{f} changed after {args}"
-    r = run(ingest, clip, ds, "--overwrite", "--quiet")   # a tvti dataset folder that also holds a file of the user's: refused
+    # a tvti dataset folder that also holds a file of the user's: refused
+    r = run(ingest, clip, ds, "--overwrite", "--quiet")
     assert r.returncode == 2 and "holds files tvti did not write (clip.mp4)" in r.stderr, r.stderr
     assert _snapshot(ds) == keep[ds]
     (ds / "clip.mp4").unlink()
@@ -98,7 +101,8 @@ def test_outputs_get_the_mode_the_umask_gives(tmp_path):
     finally:
         os.umask(old)
     assert ds.stat().st_mode & 0o777 == 0o755
-    files = [ds / "dataset.json", *ds.glob("*/meta.json"), *ds.glob("*/*.npy"), out / "config.json", out / "log.csv", *out.glob("checkpoints/*.pt")]
+    files = [ds / "dataset.json", *ds.glob("*/meta.json"), *ds.glob("*/*.npy"),
+             out / "config.json", out / "log.csv", *out.glob("checkpoints/*.pt")]
     assert len(files) >= 6
     bad = {str(f): oct(f.stat().st_mode & 0o777) for f in files if f.stat().st_mode & 0o777 != 0o644}
     assert not bad, bad
@@ -170,7 +174,8 @@ def test_eval_refuses_a_checkpoint_of_another_model(tmp_path):
     shutil.rmtree(tmp_path / "ours" / "checkpoints")
     shutil.copytree(tmp_path / "dsl" / "checkpoints", tmp_path / "ours" / "checkpoints")
     r = run(command("tvti-eval"), tmp_path / "ours", TINY, "--steps", "2", "--quiet")
-    assert r.returncode == 2 and "inconsistent" in r.stderr and "'dsl'" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (r.returncode == 2 and "inconsistent" in r.stderr and "'dsl'" in r.stderr
+            and "Traceback" not in r.stderr), r.stderr
     unlabelled = tmp_path / "unlabelled"
     assert run(command("tvti-ingest"), _images(tmp_path / "imgs"), unlabelled, "--fps", "25", "--quiet").returncode == 0
     r = run(command("tvti-eval"), tmp_path / "dsl", unlabelled, "--steps", "2", "--quiet")
@@ -178,7 +183,8 @@ def test_eval_refuses_a_checkpoint_of_another_model(tmp_path):
 
 
 def test_an_older_run_resumed_by_newer_code_still_loads(tmp_path):
-    "A run saved before a configuration field existed, then resumed: its checkpoints record the field, its config.json does not."
+    ("A run saved before a configuration field existed, then resumed: its checkpoints record the field, "
+     "its config.json does not.")
     import json
     from tvti.pose import load_run
     from tvti.core import TvtiError
@@ -186,7 +192,8 @@ def test_an_older_run_resumed_by_newer_code_still_loads(tmp_path):
     _quiet_train(TINY, out, steps=2, val_every=2)
     cfg = json.loads((out / "config.json").read_text())
     del cfg["model"]["fg_tau"]                                 # a field older code did not write: its default
-    cfg["model"] |= {"mask_noise": 0.0, "det_centre": "scaled"}   # retired options, switched off, as older code wrote them
+    # retired options, switched off, as older code wrote them
+    cfg["model"] |= {"mask_noise": 0.0, "det_centre": "scaled"}
     (out / "config.json").write_text(json.dumps(cfg))
     _quiet_train(TINY, out, steps=4, val_every=2, resume=True)
     assert load_run(out).cfg.fg_tau == 0.1
@@ -204,25 +211,31 @@ def test_an_older_run_resumed_by_newer_code_still_loads(tmp_path):
 
 def test_out_of_range_options_are_one_line(tmp_path):
     imgs = _images(tmp_path / "imgs")
-    cases = [("tvti-ingest", [imgs, tmp_path / "a", "--fps", "25", "--median-frames", "0"], "--median-frames must be at least 1"),
+    cases = [("tvti-ingest", [imgs, tmp_path / "a", "--fps", "25", "--median-frames", "0"],
+              "--median-frames must be at least 1"),
              ("tvti-ingest", [imgs, tmp_path / "a", "--fps", "0"], "--fps must be a positive"),
              ("tvti-ingest", [imgs, tmp_path / "a", "--fps", "nan"], "--fps must be a positive"),
-             ("tvti-ingest", [imgs, tmp_path / "a", "--fps", "25", "--split", "dev"], "--split 'dev': expected train, val or test"),
+             ("tvti-ingest", [imgs, tmp_path / "a", "--fps", "25", "--split", "dev"],
+              "--split 'dev': expected train, val or test"),
              ("tvti-train", [TINY, tmp_path / "b", "--val-every", "0"], "--val-every must be at least 1"),
              ("tvti-train", [TINY, tmp_path / "b", "--seed", "-1"], "--seed must be at least 0"),
              ("tvti-train", [TINY, tmp_path / "b", "--steps", "0"], "--steps must be at least 1"),
-             ("tvti-train", [TINY, tmp_path / "b", "--set", "tv_dim=abc"], "--set tv_dim='abc': expected a whole number"),
-             ("tvti-train", [TINY, tmp_path / "b", "--set", f"perceptual_weights={tmp_path / 'none.pth'}"], f"{tmp_path / 'none.pth'}: no such file"),
+             ("tvti-train", [TINY, tmp_path / "b", "--set", "tv_dim=abc"],
+              "--set tv_dim='abc': expected a whole number"),
+             ("tvti-train", [TINY, tmp_path / "b", "--set", f"perceptual_weights={tmp_path / 'none.pth'}"],
+              f"{tmp_path / 'none.pth'}: no such file"),
              ("tvti-train", [TINY, tmp_path / "b", "--precision", "fp16"], "--precision 'fp16'"),
              ("tvti-eval", [tmp_path / "nope", TINY, "--steps", "0"], "--steps 0: expected at least 1"),
-             ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--noise", "-1"], "--noise must be a finite number, 0 or more"),
+             ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--noise", "-1"],
+              "--noise must be a finite number, 0 or more"),
              ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--seed", "-1"], "--seed must be a whole number"),
              ("tvti-synth", [tmp_path / "c", "--preset", "tiny", "--videos", "0"], "--videos must be at least 1")]
     bad = (tmp_path / "bad.pth"); bad.write_bytes(b"not a state dict")
     cases.append(("tvti-train", [TINY, tmp_path / "b", "--set", f"perceptual_weights={bad}"], str(bad)))
     for cmd, args, msg in cases:
         r = run(command(cmd), *args, "--quiet")
-        assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and ".partial" not in r.stderr, (cmd, args, r.stderr)
+        assert (r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr
+                and ".partial" not in r.stderr), (cmd, args, r.stderr)
     assert not (tmp_path / "b").exists() or not any((tmp_path / "b").rglob("*.pt"))
 
 
@@ -239,16 +252,20 @@ def test_os_errors_are_one_line(tmp_path):
 
 def test_a_full_disk_is_one_line_and_keeps_nothing_half_written(tmp_path):
     small = tmp_path / "small"; small.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(small)], capture_output=True).returncode != 0:
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(small)], capture_output=True)
+    if mount.returncode != 0:
         import pytest
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
         r = run(command("tvti-train"), TINY, small / "run", "--steps", "2", "--val-every", "1", "--quiet")
-        assert r.returncode == 2 and "no space left on device" in r.stderr.lower() and "Traceback" not in r.stderr, r.stderr
+        assert (r.returncode == 2 and "no space left on device" in r.stderr.lower()
+                and "Traceback" not in r.stderr), r.stderr
         assert not list(small.rglob("*.partial")) and not list(small.rglob("*.new"))
-        imgs = _images(small.parent / "imgs", n=120)            # a dataset too big for the disk: the message names its file
+        # a dataset too big for the disk: the message names its file
+        imgs = _images(small.parent / "imgs", n=120)
         r = run(command("tvti-ingest"), imgs, small / "ds", "--fps", "25", "--width", "256", "--quiet")
-        assert r.returncode == 2 and str(small) in r.stderr and ".npy" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert (r.returncode == 2 and str(small) in r.stderr and ".npy" in r.stderr
+                and "Traceback" not in r.stderr), r.stderr
         assert not (small / "ds").exists() and not list(small.glob(".*"))
     finally:
         subprocess.run(["umount", str(small)])
@@ -256,7 +273,8 @@ def test_a_full_disk_is_one_line_and_keeps_nothing_half_written(tmp_path):
 
 def test_a_read_only_output_folder_is_one_line(tmp_path):
     ro = tmp_path / "ro"; ro.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(ro)], capture_output=True).returncode != 0:
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(ro)], capture_output=True)
+    if mount.returncode != 0:
         import pytest
         pytest.skip("cannot mount a read-only tmpfs here (needs root)")
     try:
@@ -264,7 +282,8 @@ def test_a_read_only_output_folder_is_one_line(tmp_path):
                           ("tvti-synth", [ro / "data", "--preset", "tiny"]),
                           ("tvti-train", [TINY, ro / "run", "--steps", "2"])]:
             r = run(command(cmd), *args, "--quiet")
-            assert r.returncode == 2 and "read-only file system" in r.stderr.lower() and "Traceback" not in r.stderr, (cmd, r.stderr)
+            assert (r.returncode == 2 and "read-only file system" in r.stderr.lower()
+                    and "Traceback" not in r.stderr), (cmd, r.stderr)
             assert len(r.stderr.strip().splitlines()) == 1 and ".partial" not in r.stderr, r.stderr
             assert str(ro) in r.stderr, r.stderr
     finally:
@@ -285,11 +304,13 @@ def _wait_for(path: Path, proc, seconds: float = 120):
 def test_a_second_training_into_a_busy_run_folder_is_refused_and_the_first_resumes_exactly(tmp_path):
     import csv, json
     out = tmp_path / "run"
-    first = subprocess.Popen([command("tvti-train"), str(TINY), str(out), "--steps", "20", "--val-every", "10", "--quiet"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [command("tvti-train"), str(TINY), str(out), "--steps", "20", "--val-every", "10", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(out / ".tvti.lock", first)
     second = run(command("tvti-train"), TINY, out, "--steps", "20", "--preset", "dsl", "--quiet")
-    assert second.returncode == 2 and f"{out}: in use by process {first.pid} (tvti-train" in second.stderr, second.stderr
+    assert (second.returncode == 2
+            and f"{out}: in use by process {first.pid} (tvti-train" in second.stderr), second.stderr
     assert len(second.stderr.strip().splitlines()) == 1 and "Traceback" not in second.stderr, second.stderr
     for resume in ([], ["--resume"]):         # a resume of the live run is refused the same way
         r = run(command("tvti-train"), TINY, out, "--steps", "30", *resume, "--quiet")
@@ -314,7 +335,8 @@ w = DatasetWriter({str(out)!r}); print(w.tmp, flush=True); time.sleep(60)
     tmp = Path(holder.stdout.readline().strip())
     try:
         r = run(command("tvti-ingest"), imgs, out, "--fps", "25", "--overwrite", "--quiet")
-        assert r.returncode == 2 and f"{out}: in use by process {holder.pid}" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert (r.returncode == 2 and f"{out}: in use by process {holder.pid}" in r.stderr
+                and "Traceback" not in r.stderr), r.stderr
         assert tmp.is_dir(), "the live writer's temporary folder was removed"
     finally:
         holder.kill(); holder.wait()
@@ -333,10 +355,13 @@ def test_only_tvti_files_are_replaced_at_any_depth(tmp_path):
     assert (seq / "notes.txt").read_text() == "the user's notes"
     runf.mkdir(); (runf / "log.csv").write_text("my own log"); (runf / "losses.png").write_bytes(b"my own figure")
     r = run(command("tvti-train"), TINY, runf, "--steps", "2", "--quiet")
-    assert r.returncode == 2 and "is not a tvti run folder (no config.json) and is not empty (log.csv, losses.png)" in r.stderr, r.stderr
-    assert (runf / "log.csv").read_text() == "my own log" and sorted(p.name for p in runf.iterdir()) == ["log.csv", "losses.png"]
+    refused = "is not a tvti run folder (no config.json) and is not empty (log.csv, losses.png)"
+    assert r.returncode == 2 and refused in r.stderr, r.stderr
+    assert ((runf / "log.csv").read_text() == "my own log"
+            and sorted(p.name for p in runf.iterdir()) == ["log.csv", "losses.png"])
     empty = tmp_path / "empty"; empty.mkdir()
-    assert run(command("tvti-train"), TINY, empty, "--steps", "2", "--val-every", "2", "--quiet").returncode == 0   # an empty folder is fine
+    # an empty folder is fine
+    assert run(command("tvti-train"), TINY, empty, "--steps", "2", "--val-every", "2", "--quiet").returncode == 0
 
 
 def test_resume_refuses_another_dataset_another_variants_checkpoints_and_another_process_count(tmp_path):
@@ -346,10 +371,12 @@ def test_resume_refuses_another_dataset_another_variants_checkpoints_and_another
     _quiet_train(data, out, steps=2, val_every=2)
     # the dataset replaced at the same path by another one: another seed, frame size and length
     shutil.rmtree(data)
-    r = run(command("tvti-synth"), data, "--preset", "tiny", "--seed", "3", "--frames", "20", "--size", "48x48", "--quiet")
+    r = run(command("tvti-synth"), data, "--preset", "tiny", "--seed", "3", "--frames", "20", "--size", "48x48",
+            "--quiet")
     assert r.returncode == 0, r.stderr
     r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
-    assert r.returncode == 2 and "is not the one this run was trained on" in r.stderr and "seed 3 (was 0)" in r.stderr, r.stderr
+    assert (r.returncode == 2 and "is not the one this run was trained on" in r.stderr
+            and "seed 3 (was 0)" in r.stderr), r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     shutil.rmtree(data); shutil.copytree(TINY, data)
     # checkpoints of another variant copied into the folder
@@ -357,13 +384,15 @@ def test_resume_refuses_another_dataset_another_variants_checkpoints_and_another
     shutil.move(out / "checkpoints", tmp_path / "ours-checkpoints")
     shutil.copytree(tmp_path / "dsl" / "checkpoints", out / "checkpoints")
     r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
-    assert r.returncode == 2 and "inconsistent" in r.stderr and "'dsl'" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (r.returncode == 2 and "inconsistent" in r.stderr and "'dsl'" in r.stderr
+            and "Traceback" not in r.stderr), r.stderr
     shutil.rmtree(out / "checkpoints"); shutil.move(tmp_path / "ours-checkpoints", out / "checkpoints")
     # another number of processes: each draws --batch tuples, so the batch would change
     cfg = json.loads((out / "config.json").read_text()); cfg["world_size"] = 2
     (out / "config.json").write_text(json.dumps(cfg))
     r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
-    assert r.returncode == 2 and "trained by 2 process(es), and this is 1" in r.stderr and "--nproc_per_node 2" in r.stderr, r.stderr
+    assert (r.returncode == 2 and "trained by 2 process(es), and this is 1" in r.stderr
+            and "--nproc_per_node 2" in r.stderr), r.stderr
     cfg["world_size"] = 1; (out / "config.json").write_text(json.dumps(cfg))
     r = run(command("tvti-train"), data, out, "--resume", "--steps", "4", "--quiet")
     assert r.returncode == 0 and "at step 4" in r.stdout, r.stderr
@@ -374,7 +403,8 @@ def test_values_that_mean_nothing_are_one_line_naming_the_option(tmp_path):
     for args, msg in [(["--set", "tv_dim=0"], "--set tv_dim=0: expected a number > 0"),
                       (["--set", "tv_dim=-5"], "--set tv_dim=-5: expected a number > 0"),
                       (["--set", "det_backbone=bogus"], "--set det_backbone='bogus': expected one of small"),
-                      (["--set", "scale_init=0.99"], "--set scale_init=0.99: expected a value strictly inside scale_range"),
+                      (["--set", "scale_init=0.99"],
+                       "--set scale_init=0.99: expected a value strictly inside scale_range"),
                       (["--set", "scale_range=[0.6,0.3]"], "--set scale_range=[0.6, 0.3]: expected [low, high]"),
                       (["--set", "alpha=NaN"], "--set alpha=nan: expected finite numbers"),
                       (["--set", "lam=Infinity"], "--set lam=inf: expected finite numbers"),
@@ -393,33 +423,43 @@ def test_foreign_files_are_named_in_one_line(tmp_path):
     good = (out / "config.json").read_text()
     for text in ("{}", "[1, 2]"):
         (out / "config.json").write_text(text)
-        for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "4"], [command("tvti-eval"), out, TINY, "--steps", "2"]):
+        for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "4"],
+                     [command("tvti-eval"), out, TINY, "--steps", "2"]):
             r = run(*args, "--quiet")
-            assert r.returncode == 2 and "config.json: not a tvti-train config.json" in r.stderr and "Traceback" not in r.stderr, (text, args, r.stderr)
+            assert (r.returncode == 2 and "config.json: not a tvti-train config.json" in r.stderr
+                    and "Traceback" not in r.stderr), (text, args, r.stderr)
     (out / "config.json").write_text(good)
     for name in ("latest.pt", "previous.pt", "best.pt"):            # another project's checkpoint: a plain state dict
-        if (out / "checkpoints" / name).exists(): torch.save({"conv.weight": torch.ones(2, 2)}, out / "checkpoints" / name)
-    for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "4"], [command("tvti-eval"), out, TINY, "--steps", "2"]):
+        if (out / "checkpoints" / name).exists():
+            torch.save({"conv.weight": torch.ones(2, 2)}, out / "checkpoints" / name)
+    for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "4"],
+                 [command("tvti-eval"), out, TINY, "--steps", "2"]):
         r = run(*args, "--quiet")
-        assert r.returncode == 2 and "not a tvti checkpoint (it holds keys conv.weight" in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+        assert (r.returncode == 2 and "not a tvti checkpoint (it holds keys conv.weight" in r.stderr
+                and "Traceback" not in r.stderr), (args, r.stderr)
     bvh = tmp_path / "zero.bvh"
-    bvh.write_text("HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xposition Yposition Zposition\n End Site\n {\n  OFFSET 0 1 0\n }\n}\n"
+    bvh.write_text("HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xposition Yposition Zposition\n"
+                   " End Site\n {\n  OFFSET 0 1 0\n }\n}\n"
                    "MOTION\nFrames: 1\nFrame Time: 0\n0 0 0\n")
     r = run(command("tvti-synth"), tmp_path / "s", "--preset", "tiny", "--bvh", bvh, "--quiet")
-    assert r.returncode == 2 and "zero.bvh: not a readable BVH file (Frame Time 0 gives no frame rate" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (r.returncode == 2 and "zero.bvh: not a readable BVH file (Frame Time 0 gives no frame rate" in r.stderr
+            and "Traceback" not in r.stderr), r.stderr
 
 
 def test_messages_name_what_happened(tmp_path):
     out = tmp_path / "run"
     _quiet_train(TINY, out, steps=4, val_every=2)
     raw = (out / "checkpoints" / "latest.pt").read_bytes()
-    (out / "checkpoints" / "latest.pt").write_bytes(raw[: len(raw) // 2])      # a broken latest.pt: the fallback is said
+    # a broken latest.pt: the fallback is said
+    (out / "checkpoints" / "latest.pt").write_bytes(raw[: len(raw) // 2])
     r = run(command("tvti-train"), TINY, out, "--resume", "--steps", "6", "--val-every", "2", "--quiet")
-    assert r.returncode == 0 and "latest.pt: not a readable checkpoint" in r.stderr and "continuing from" in r.stderr and "previous.pt (step 2)" in r.stderr, r.stderr
+    assert (r.returncode == 0 and "latest.pt: not a readable checkpoint" in r.stderr
+            and "continuing from" in r.stderr and "previous.pt (step 2)" in r.stderr), r.stderr
     # --json to a path that cannot be written: the results are printed before the command fails
     bad = tmp_path / "afile"; bad.write_text("x")
     r = run(command("tvti-eval"), out, TINY, "--steps", "2", "--json", bad / "x.json", "--quiet")
-    assert r.returncode == 2 and "N-MPJPE" in r.stdout and str(bad) in r.stderr and "Traceback" not in r.stderr, (r.stdout, r.stderr)
+    assert (r.returncode == 2 and "N-MPJPE" in r.stdout and str(bad) in r.stderr
+            and "Traceback" not in r.stderr), (r.stdout, r.stderr)
     # a legal 245-character output name: the temporary names beside it stay within the file-name limit
     long = tmp_path / ("d" * 245)
     r = run(command("tvti-ingest"), _images(tmp_path / "imgs"), long, "--fps", "25", "--quiet")
@@ -447,7 +487,8 @@ torch.save = save
 sys.argv = ["tvti-train", {str(TINY)!r}, {str(out)!r}, "--steps", "6", "--val-every", "2", "--quiet"]
 T.tvti_train()
 """
-    (tmp_path / "interrupt.py").write_text(script)       # run as a file: the command-line parser needs a __main__ module
+    # run as a file: the command-line parser needs a __main__ module
+    (tmp_path / "interrupt.py").write_text(script)
     r = run(sys.executable, tmp_path / "interrupt.py")
     assert r.returncode == 130 and "tvti-train: interrupted" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert load_checkpoint(out / "checkpoints" / "latest.pt")["step"] == 2
@@ -458,29 +499,34 @@ def test_under_torchrun_the_failing_process_speaks_last_and_the_others_stay_quie
     import sys
     mine = tmp_path / "mine"; mine.mkdir(); (mine / "notes.txt").write_text("the user's notes")
     torchrun = Path(sys.executable).parent / "torchrun"
-    r = run(torchrun, "--nproc_per_node", "2", "--master_port", "29523", command("tvti-train"), TINY, mine, "--steps", "2", "--quiet",
-            timeout=240)
+    r = run(torchrun, "--nproc_per_node", "2", "--master_port", "29523",
+            command("tvti-train"), TINY, mine, "--steps", "2", "--quiet", timeout=240)
     out = r.stdout + r.stderr
     line = f"tvti-train: error: {mine}: is not a tvti run folder"
     assert r.returncode != 0 and line in out, out[-3000:]
-    assert "[rank1]" not in out and "[rank0]" not in out, out[-3000:]          # no echo of the abort from the other process
+    # no echo of the abort from the other process
+    assert "[rank1]" not in out and "[rank0]" not in out, out[-3000:]
     last = [l for l in out.splitlines() if l.strip() and not set(l.strip()) <= set("=-")][-1]
     assert line in last, last                                                  # torchrun's report ends with the cause
-    assert (mine / "notes.txt").read_text() == "the user's notes" and sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    assert ((mine / "notes.txt").read_text() == "the user's notes"
+            and sorted(p.name for p in mine.iterdir()) == ["notes.txt"])
 
 
 def test_the_other_commands_refuse_meaningless_values_and_a_busy_bench_folder(tmp_path):
     import sys
     out = tmp_path / "run"
     _quiet_train(TINY, out, steps=2, val_every=2)
-    for cmd, args, msg in [("tvti-bench", ["--out", tmp_path / "b", "--steps", "0"], "--steps must be at least 1, got 0"),
-                           ("tvti-bench", ["--out", tmp_path / "b", "--phi-steps", "0"], "--phi-steps must be at least 1"),
-                           ("tvti-bench", ["--out", tmp_path / "b", "--seeds", "-1"], "--seeds '-1': seeds are whole numbers >= 0"),
-                           ("tvti-bench", ["--out", tmp_path / "b", "--speed", "--paper-size", "0"], "--paper-size must be at least 32"),
-                           ("tvti-eval", [out, TINY, "--seed", "-3"], "--seed must be at least 0, got -3"),
-                           ("tvti-eval", [out, TINY, "--json", tmp_path], f"--json {tmp_path}: is a folder"),
-                           ("tvti-synth", [tmp_path / "s", "--preset", "tiny", "--bvh-splits", "bogus"], "--bvh-splits 'bogus': expected some of"),
-                           ("tvti-synth", [tmp_path / "s", "--preset", "tiny", "--bvh-splits", "test"], "give --bvh too")]:
+    cases = [("tvti-bench", ["--out", tmp_path / "b", "--steps", "0"], "--steps must be at least 1, got 0"),
+             ("tvti-bench", ["--out", tmp_path / "b", "--phi-steps", "0"], "--phi-steps must be at least 1"),
+             ("tvti-bench", ["--out", tmp_path / "b", "--seeds", "-1"], "--seeds '-1': seeds are whole numbers >= 0"),
+             ("tvti-bench", ["--out", tmp_path / "b", "--speed", "--paper-size", "0"],
+              "--paper-size must be at least 32"),
+             ("tvti-eval", [out, TINY, "--seed", "-3"], "--seed must be at least 0, got -3"),
+             ("tvti-eval", [out, TINY, "--json", tmp_path], f"--json {tmp_path}: is a folder"),
+             ("tvti-synth", [tmp_path / "s", "--preset", "tiny", "--bvh-splits", "bogus"],
+              "--bvh-splits 'bogus': expected some of"),
+             ("tvti-synth", [tmp_path / "s", "--preset", "tiny", "--bvh-splits", "test"], "give --bvh too")]
+    for cmd, args, msg in cases:
         r = run(command(cmd), *args, "--quiet")
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (cmd, args, r.stderr)
         assert not (tmp_path / "b").exists() and not (tmp_path / "s").exists()
@@ -489,7 +535,9 @@ def test_the_other_commands_refuse_meaningless_values_and_a_busy_bench_folder(tm
 import time
 from pathlib import Path
 from tvti.core import FolderLock
-FolderLock(Path({str(bench)!r}) / ".tvti.lock", {str(bench)!r}, remove=True).acquire(); print("held", flush=True); time.sleep(60)
+FolderLock(Path({str(bench)!r}) / ".tvti.lock", {str(bench)!r}, remove=True).acquire()
+print("held", flush=True)
+time.sleep(60)
 """], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -500,7 +548,8 @@ FolderLock(Path({str(bench)!r}) / ".tvti.lock", {str(bench)!r}, remove=True).acq
 
 
 def test_a_review_of_the_first_cut_found_these(tmp_path):
-    "Cases found by a review of the locks and identities: each ends in one line, loses nothing, or does the right thing."
+    ("Cases found by a review of the locks and identities: each ends in one line, loses nothing, "
+     "or does the right thing.")
     import json, shutil
     ok = lambda r, msg: r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr
     out = tmp_path / "run"
@@ -532,9 +581,11 @@ def test_a_review_of_the_first_cut_found_these(tmp_path):
     shutil.rmtree(out / "checkpoints"); shutil.move(mine, out / "checkpoints")
     # damaged files of the right outline
     good = json.loads((out / "config.json").read_text())
-    for change in ({"variant": {}}, {"model": {"tv_dim": "x"}}, {"dataset": "x"}, {"data": 5}, {"variant": {**good["variant"], "extra": 1}}):
+    for change in ({"variant": {}}, {"model": {"tv_dim": "x"}}, {"dataset": "x"}, {"data": 5},
+                   {"variant": {**good["variant"], "extra": 1}}):
         (out / "config.json").write_text(json.dumps({**good, **change}))
-        for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "6"], [command("tvti-eval"), out, TINY, "--steps", "2"]):
+        for args in ([command("tvti-train"), TINY, out, "--resume", "--steps", "6"],
+                     [command("tvti-eval"), out, TINY, "--steps", "2"]):
             r = run(*args, "--quiet")
             assert ok(r, "config.json: a tvti-train config.json that this tvti cannot read"), (change, r.stderr)
     (out / "config.json").write_text(json.dumps(good))
@@ -542,8 +593,10 @@ def test_a_review_of_the_first_cut_found_these(tmp_path):
     saved = {n: (ck / n).read_bytes() for n in ("latest.pt", "previous.pt", "best.pt") if (ck / n).exists()}
     for name, content, msg in [("empty", b"", "not a readable checkpoint"),
                                ("a tensor", {"step": 2, "objective": torch.ones(2)}, "not a tvti checkpoint"),
-                               ("no optimiser", {"step": 2, "objective": torch.load(ck / "latest.pt")["objective"]}, "without its optimiser state"),
-                               ("foreign weights", {"step": 2, "objective": {"conv.weight": torch.ones(2)}, "opt": {}, "rng": []},
+                               ("no optimiser", {"step": 2, "objective": torch.load(ck / "latest.pt")["objective"]},
+                                "without its optimiser state"),
+                               ("foreign weights",
+                                {"step": 2, "objective": {"conv.weight": torch.ones(2)}, "opt": {}, "rng": []},
                                 "its weights do not fit the model")]:
         for n in saved:
             if isinstance(content, bytes): (ck / n).write_bytes(content)
@@ -565,6 +618,7 @@ def test_a_review_of_the_first_cut_found_these(tmp_path):
     from unittest import mock
     import tvti.bench as B
     fake = {"table": "TABLE", "ratios": {}, "controls": None, "seconds": 60}
-    with mock.patch.object(B, "run_bench", return_value=fake), mock.patch.object(B, "ratios_markdown", return_value="RATIOS"):
+    with (mock.patch.object(B, "run_bench", return_value=fake),
+          mock.patch.object(B, "ratios_markdown", return_value="RATIOS")):
         B.tvti_bench(out=str(tmp_path / "bq"), quick=True, quiet=True)
     assert not (tmp_path / "bq" / ".tvti.lock").exists()

@@ -1,4 +1,5 @@
-"""tvti-train as a user runs it: the acceptance run, exact resume, every preset, and two processes under torchrun."""
+("tvti-train as a user runs it: the acceptance run, exact resume, every preset, and two processes under "
+ "torchrun.")
 import os, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np
@@ -27,7 +28,8 @@ def test_200_steps_of_ours_lower_the_reconstruction_loss(tmp_path):
     assert r.returncode == 0, r.stderr
     log = pd.read_csv(tmp_path / "run" / "log.csv")
     first, last = log["reconst"].iloc[:2].mean(), log["reconst"].iloc[-5:].mean()
-    assert last < 0.8 * first, (first, last)   # Eq. 2 on ImageNet features falls by about a third in 200 steps (0.67 measured)
+    # Eq. 2 on ImageNet features falls by about a third in 200 steps (0.67 measured)
+    assert last < 0.8 * first, (first, last)
     for f in ("config.json", "losses.png", "checkpoints/latest.pt", "checkpoints/best.pt", "samples/step_000200.png"):
         assert (tmp_path / "run" / f).exists(), f
 
@@ -53,8 +55,10 @@ def test_resume_cli_and_bad_input(tmp_path):
                       ([TINY, tmp_path / "x", "--preset", "simclr"], "--preset 'simclr': expected one of"),
                       ([tmp_path / "nodata", tmp_path / "y"], "no such dataset folder"),
                       ([TINY, tmp_path / "w", "--set", "tv_dims=3"], "unknown field(s) tv_dims"),
-                      ([TINY, tmp_path / "v", "--schedule", "step"], "--schedule 'step': expected one of constant, cosine"),
-                      ([TINY, out, "--steps", "8", "--resume", "--schedule", "cosine"], "--schedule cosine (the run has constant)")]:
+                      ([TINY, tmp_path / "v", "--schedule", "step"],
+                       "--schedule 'step': expected one of constant, cosine"),
+                      ([TINY, out, "--steps", "8", "--resume", "--schedule", "cosine"],
+                       "--schedule cosine (the run has constant)")]:
         r = run(command("tvti-train"), *args, "--quiet")
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
 
@@ -69,7 +73,8 @@ def test_mv_css_refuses_a_single_view_dataset(tmp_path):
 @pytest.fixture(scope="module")
 def multiview_tiny(tmp_path_factory):
     out = tmp_path_factory.mktemp("mv") / "mv"
-    r = run(command("tvti-synth"), out, "--preset", "multiview", "--size", "64x64", "--frames", "32", "--actions", "walking", "--quiet")
+    r = run(command("tvti-synth"), out, "--preset", "multiview", "--size", "64x64", "--frames", "32",
+            "--actions", "walking", "--quiet")
     assert r.returncode == 0, r.stderr
     return out
 
@@ -85,8 +90,8 @@ def test_every_preset_trains_a_few_steps(tmp_path, preset, multiview_tiny):
 def test_a_presets_config_defaults_reach_the_run_and_set_overrides_them(tmp_path):
     import json
     quiet_train(TINY, tmp_path / "a", preset="ours-dive-fg", steps=1, batch=2, val_every=1, sample_every=1, d_max=12)
-    r = run(command("tvti-train"), TINY, tmp_path / "b", "--preset", "ours-dive-fg", "--steps", "1", "--batch", "2", "--d-max", "12",
-            "--set", "prior_size=[0.4,0.3]", "--quiet")
+    r = run(command("tvti-train"), TINY, tmp_path / "b", "--preset", "ours-dive-fg",
+            "--steps", "1", "--batch", "2", "--d-max", "12", "--set", "prior_size=[0.4,0.3]", "--quiet")
     assert r.returncode == 0, r.stderr
     a, b = (json.loads((tmp_path / n / "config.json").read_text())["model"] for n in "ab")
     assert (a["prior_size"], a["prior_centre"]) == ([0.31, 0.2], None)     # the preset's defaults (11_variants)
@@ -111,7 +116,8 @@ class Spy(orig):
 T.Objective = Spy
 T.train({str(TINY)!r}, {str(tmp_path / 'run')!r}, steps=6, batch=2, val_every=3, progress=False)
 rank = dist.get_rank()
-torch.save({{k: v for k, v in captured["obj"].state_dict().items() if not k.startswith("perceptual.")}}, {str(tmp_path)!r} + f"/rank{{rank}}.pt")
+state = {{k: v for k, v in captured["obj"].state_dict().items() if not k.startswith("perceptual.")}}
+torch.save(state, {str(tmp_path)!r} + f"/rank{{rank}}.pt")
 dist.destroy_process_group()
 """)
     torchrun = Path(sys.executable).parent / "torchrun"
