@@ -62,7 +62,8 @@ def main(argv):
     from dataclasses import replace
     from tvti.core import TvtiError, seed_everything
     from tvti.data import load_dataset
-    from tvti.variants import BatchMaker, get_variant
+    from tvti.sampling import BatchMaker
+    from tvti.variants import get_variant
     from tvti.pose import load_run
     from tvti.variants import Objective
     from tvti.config import get_config

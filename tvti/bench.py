@@ -276,7 +276,8 @@ def speed_one(config: str, precision: str, data, device: str = "cpu", steps: int
         raise TvtiError(f"speed_one: steps ({steps}) must be at least 1 and warmup ({warmup}) at least 0")
     from tvti.config import get_config
     from tvti.data import load_dataset
-    from tvti.variants import get_variant, Objective, BatchMaker
+    from tvti.variants import get_variant, Objective
+    from tvti.sampling import BatchMaker
     ds = load_dataset(data); B = 4 if config == "tiny" else 2
     bm = BatchMaker(ds); rng = np.random.default_rng(0)
     torch.manual_seed(0)
@@ -371,7 +372,7 @@ def _measure(config: str, precision: str, device: str, code: str, data: Path, st
 
 def _loader_rates(sets) -> dict:
     "Images per second of the data loader alone, 3 seconds on each of `sets` ((name, dataset folder, batch))."
-    from tvti.variants import BatchMaker
+    from tvti.sampling import BatchMaker
     from tvti.data import load_dataset
     loader = {}
     for name, data, B in sets:
