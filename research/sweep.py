@@ -85,7 +85,7 @@ def order(value) -> tuple:
 def run_point(data, out: Path, model: str, name: str, value, seed: int, args, bf16: bool) -> dict:
     "Train (or continue) one point's run, evaluate it on the validation subjects; returns its record."
     import warnings
-    from tvti.bench import _train_args
+    from tvti.benchplan import _train_args
     from tvti.core import prefer_channels_last
     from tvti.pose import evaluate, load_run, extract_features
     from tvti.data import load_dataset
@@ -168,7 +168,7 @@ def main(argv=None):
         fail(f"--fractions {args.fractions}: expected numbers in (0, 1]")
     if args.every < 1 or args.phi_steps < 1:
         fail(f"--every ({args.every}) and --phi-steps ({args.phi_steps}) must be at least 1")
-    from tvti.bench import _train_args
+    from tvti.benchplan import _train_args
     try:
         _train_args(args.model)
     except TvtiError as e:

@@ -73,7 +73,7 @@ def identity_analysis(F: dict, ds, seed: int = 0, **phi_kw) -> dict:
     return out
 
 def within_video_gain(a: dict) -> float:
-    """How much lower the within-video MPJPE from `I_tv` is than from `I_ti` (issue 13's bar: at least 0.3). NaN without
+    """How much lower the within-video MPJPE from `I_tv` is than from `I_ti` (our bar: at least 0.3). NaN without
     both codes, or where `I_ti`'s is 0 (one frame a video: nothing varies within a video)."""
     if not {"I_tv", "I_ti"} <= set(a): return float("nan")
     tv, ti = a["I_tv"]["pose"]["within_video_mpjpe"], a["I_ti"]["pose"]["within_video_mpjpe"]

@@ -154,7 +154,7 @@ def fall_start(seq, tau: float = 0.1, smooth: int = 5, min_frames: int = 8) -> i
 
 def swap_partners(video: np.ndarray, t: np.ndarray, min_gap: int, rng: np.random.Generator) -> np.ndarray:
     """For each item of a batch, the index of the item whose `I_ti` it decodes with: drawn uniformly among the items
-    of the same video more than `min_gap` frames away (Section 3.1.3 with issue 13's rule: a partner within d_pos,
+    of the same video more than `min_gap` frames away (Section 3.1.3 with our rule: a partner within d_pos,
     such as the tuple's nearby frame, could hand over pose); where there is none, the farthest item of the video;
     itself only when alone."""
     video, t = np.asarray(video), np.asarray(t, dtype=float)

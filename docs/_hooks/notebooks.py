@@ -33,6 +33,9 @@ def reader_view(nb: dict) -> dict:
     "The notebook as a reader sees it: hidden cells out, `echo: false` cells without their code, no `#|` lines."
     cells = []
     for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":  # a notebook links docs/ files as ../docs/X; on the site, X is at ../X
+            cells.append(dict(cell, source="".join(cell["source"]).replace("](../docs/", "](../")))
+            continue
         if cell["cell_type"] != "code":
             cells.append(cell)
             continue
