@@ -34,6 +34,7 @@ def crop_features(obj, ds, split: str, mode: str, every: int = 4, batch: int = 3
     statistics."""
     from tvti.core import TvtiError
     from tvti.stn import crop, pixels_to_box
+    from tvti.data import frames_tensor
     from tvti.losses import mask_centroid
     seqs = [s for s in ds if s.split == split]
     if not seqs:
@@ -44,15 +45,14 @@ def crop_features(obj, ds, split: str, mode: str, every: int = 4, batch: int = 3
     tv, ti, stats = [], [], []
     for k in range(0, len(items), batch):
         ch = items[k:k + batch]
-        images = lambda get: torch.from_numpy(np.stack([np.asarray(get(i, t)) for i, t in ch])).permute(0, 3, 1, 2)
-        f = images(lambda i, t: seqs[i].frames[t]).float() / 255
+        f = frames_tensor([seqs[i].frames[t] for i, t in ch])
         H, W = f.shape[-2:]
         boxes = np.stack([np.asarray(seqs[i].bbox[t], dtype=np.float32) for i, t in ch])
         gt = pixels_to_box(torch.from_numpy(boxes), H, W)
         with torch.no_grad():
             lb = obj.model.detector(f)                                          # (s_x, s_y, u_x, u_y)
             if mode == "mask_centre":
-                bg = images(lambda i, t: seqs[i].background_at(t)).float() / 255
+                bg = frames_tensor([seqs[i].background_at(t) for i, t in ch])
                 batch_in = dict(frames=f, backgrounds=bg, seq=torch.zeros(len(f), dtype=torch.long))
                 M = obj.run_model(batch_in, None, jitter=False)["M"]
                 box = torch.cat([lb[:, :2], mask_centroid(M)], 1)

@@ -14,7 +14,7 @@ def main(argv):
     if len(argv) not in (3, 4):
         sys.exit(__doc__)
     from tvti.core import TvtiError, os_error_message
-    from tvti.data import load_dataset
+    from tvti.data import load_dataset, frames_tensor
     from tvti.pose import load_run
     from tvti.analysis import qualitative_figure
     run, data, out = argv[0], argv[1], Path(argv[2])
@@ -30,8 +30,7 @@ def main(argv):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             obj = load_run(run)
-        to = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).float() / 255
-        frames, bgs = to([np.asarray(seq.frames[t]) for t in ts]), to([np.asarray(seq.background_at(t)) for t in ts])
+        frames, bgs = frames_tensor([seq.frames[t] for t in ts]), frames_tensor([seq.background_at(t) for t in ts])
         with torch.no_grad():
             fig = qualitative_figure(obj, frames, bgs, size=1.8)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ def crops_of(ds, split: str, size: int, every: int = 4) -> dict:
     "Crops (N, 3, size, size) of the true box, 3D poses (N, 17, 3) in mm and video ids of every `every`-th frame."
     from torchvision.ops import roi_align
     from tvti.core import TvtiError
+    from tvti.data import frames_tensor
     seqs = [s for s in ds if s.split == split]
     if not seqs:
         raise TvtiError(f"{ds.root}: no sequences in split {split!r}")
@@ -29,7 +30,7 @@ def crops_of(ds, split: str, size: int, every: int = 4) -> dict:
     X, P, V = [], [], []
     for i, s in enumerate(seqs):
         ts = list(range(0, len(s), every))
-        f = torch.from_numpy(np.stack([np.asarray(s.frames[t]) for t in ts])).permute(0, 3, 1, 2).float() / 255
+        f = frames_tensor([s.frames[t] for t in ts])
         b = torch.from_numpy(np.stack([np.asarray(s.bbox[t], dtype=np.float32) for t in ts]))
         X.append(roi_align(f, [bb[None] for bb in b], output_size=size, aligned=True))
         P.append(torch.from_numpy(np.stack([s.pose3d[t] for t in ts])).float())

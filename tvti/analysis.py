@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-from .data import H36M_BONES
+from .data import H36M_BONES, frames_tensor
 from .stn import crop, box_to_pixels
 from .decoder import render_frame
 from .pose import fit_regressor, mpjpe, n_mpjpe, root_relative
@@ -194,7 +194,7 @@ def swap_widget(obj, seq, background_of=None):
     T = len(seq)
     a, b = W.IntSlider(0, 0, T - 1, description="I_tv from"), W.IntSlider(T // 2, 0, T - 1, description="I_ti from")
     out = W.Output()
-    def to(x): return torch.from_numpy(np.asarray(x)).permute(2, 0, 1)[None].float() / 255
+    def to(x): return frames_tensor([x])
     def draw(*_):
         f = torch.cat([to(seq.frames[a.value]), to(seq.frames[b.value])])
         bg = torch.cat([to(seq.background_at(a.value)), to(seq.background_at(b.value))])

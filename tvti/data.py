@@ -14,7 +14,7 @@ from .core import FolderLock, hidden_name, naming_errors
 # %% auto #0
 __all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'NpyAppender', 'make_meta', 'Sequence',
            'validate_sequence', 'Dataset', 'load_dataset', 'dataset_identity', 'identity_differences', 'SequenceWriter',
-           'DatasetWriter', 'show_frames']
+           'DatasetWriter', 'show_frames', 'frames_tensor']
 
 # %% ../nbs/01_data.ipynb #0a30fc4e
 DATASET_VERSION = 1
@@ -430,3 +430,13 @@ def show_frames(seq: Sequence, idx=None, n: int = 4, size: float = 3.0):
                 ax.plot(p[[j, par], 0], p[[j, par], 1], "-", color=colour, lw=1.2)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/01_data.ipynb #22719284
+def frames_tensor(frames):
+    "uint8 frames, one (N, H, W, 3) array or a list of (H, W, 3) images, as a float tensor (N, 3, H, W) in [0, 1]."
+    import torch
+    a = frames if isinstance(frames, np.ndarray) else np.stack([np.asarray(f) for f in frames])
+    if a.dtype != np.uint8 or a.ndim != 4 or a.shape[-1] != 3:
+        raise TvtiError(f"frames_tensor: expected uint8 frames of shape (N, H, W, 3), got {a.dtype} {a.shape}")
+    if not a.flags.writeable: a = np.array(a)   # a read-only memory map: torch wants memory it may write
+    return torch.from_numpy(a).permute(0, 3, 1, 2).float().div_(255)

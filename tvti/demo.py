@@ -16,7 +16,7 @@ from .synth import synthesize
 from .train import train
 from .pose import (evaluate, load_run, extract_features, fit_regressor, image_free_levels, control_source,
                        PHI_STEPS, MASK_KEYS)
-from .data import load_dataset
+from .data import load_dataset, frames_tensor
 from .analysis import (qualitative_figure, swap_grid, show_swaps, person_crops, identity_analysis, identity_table,
                            pose_distance_vs_frame_distance)
 
@@ -129,8 +129,7 @@ def draw_figures(out: Path, obj, phi: tuple, pick: list[tuple]):
     import matplotlib; matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     phi, mu, sd = phi
-    to = lambda x: torch.from_numpy(np.stack([np.asarray(a) for a in x])).permute(0, 3, 1, 2).float() / 255
-    fr, bg = to([s.frames[t] for s, t in pick]), to([s.background_at(t) for s, t in pick])
+    fr, bg = frames_tensor([s.frames[t] for s, t in pick]), frames_tensor([s.background_at(t) for s, t in pick])
     with torch.no_grad():
         batch = dict(frames=fr, backgrounds=bg, seq=torch.zeros(len(pick), dtype=torch.long))
         feats = obj.code(obj.run_model(batch, None, jitter=False))

@@ -5,12 +5,11 @@
 # %% ../nbs/13_pose.ipynb #323689df
 from __future__ import annotations
 import torch
-import torch.nn as nn
 
 # %% auto #0
 __all__ = ['REGRESSORS', 'MASK_KEYS', 'PHI_STEPS', 'CONTROLS', 'root_relative', 'mpjpe', 'n_mpjpe', 'procrustes_align', 'p_mpjpe',
-           'pct_mse_2d', 'MLP2048', 'load_run', 'extract_features', 'mask_scores', 'box_iou_xyxy', 'fit_regressor',
-           'evaluate', 'image_free_levels', 'BackgroundSubtraction', 'control_source']
+           'pct_mse_2d', 'load_run', 'extract_features', 'mask_scores', 'box_iou_xyxy', 'fit_regressor', 'evaluate',
+           'image_free_levels', 'BackgroundSubtraction', 'control_source']
 
 # %% ../nbs/13_pose.ipynb #ac8544ff
 def root_relative(p: torch.Tensor, root: int = 0) -> torch.Tensor:
@@ -59,15 +58,7 @@ def pct_mse_2d(pred: torch.Tensor, gt: torch.Tensor, height: int, width: int):
     return 100 * (d ** 2).sum(-1).mean()
 
 # %% ../nbs/13_pose.ipynb #3e2c25f2
-from .heads import ResMLP
-
-class MLP2048(nn.Module):
-    "Two hidden layers of 2048 with ReLU and 50% dropout, then a linear output."
-    def __init__(self, d_in: int, d_out: int = 51, width: int = 2048, dropout: float = 0.5):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(d_in, width), nn.ReLU(), nn.Dropout(dropout),
-                                 nn.Linear(width, width), nn.ReLU(), nn.Dropout(dropout), nn.Linear(width, d_out))
-    def forward(self, x): return self.net(x)
+from .heads import ResMLP, MLP2048
 
 REGRESSORS = {"mlp": lambda d_in, width=2048: MLP2048(d_in, 51, width),
               "resmlp": lambda d_in, width=1024: ResMLP(d_in, 51, width, 3)}
@@ -79,7 +70,7 @@ import numpy as np
 from tqdm.auto import tqdm
 from .core import TvtiError, seed_everything
 from .config import ModelConfig, get_config
-from .data import load_dataset, Dataset
+from .data import load_dataset, Dataset, frames_tensor
 from .variants import Variant, Objective, get_variant
 from .stn import box_to_pixels, pixels_to_box
 from .losses import foreground_map
@@ -112,10 +103,8 @@ def extract_features(obj: Objective, ds: Dataset, split: str, batch: int = 16, p
         chunk = items[k:k + batch]
         # finished sequences leave the resident memory
         for i in range(items[k - batch][0] if k else 0, chunk[0][0]): seqs[i].release()
-        f = torch.from_numpy(np.stack([np.asarray(seqs[i].frames[t]) for i, t in chunk]))
-        f = f.permute(0, 3, 1, 2).float() / 255
-        b = torch.from_numpy(np.stack([np.asarray(seqs[i].background_at(t)) for i, t in chunk]))
-        b = b.permute(0, 3, 1, 2).float() / 255
+        f = frames_tensor([seqs[i].frames[t] for i, t in chunk])
+        b = frames_tensor([seqs[i].background_at(t) for i, t in chunk])
         out = obj.run_model(dict(frames=f, backgrounds=b, seq=torch.tensor([i for i, _ in chunk])), None, jitter=False)
         feats.append(obj.code(out)); tvs.append(out["I_tv"]); tis.append(out["I_ti"])
         H, W = f.shape[-2:]

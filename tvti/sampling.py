@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from .core import TvtiError
-from .data import Dataset
+from .data import Dataset, frames_tensor
 
 # %% auto #0
 __all__ = ['PAPER_DISTANCES', 'PRESET_SETTING', 'TINY_DISTANCES', 'AWAY', 'distances_for', 'Tuple4', 'TupleSampler',
@@ -193,10 +193,8 @@ class BatchMaker:
 
     def _load(self, items):
         "items: list of (seq index, frame index) -> frames, backgrounds (N, 3, H, W) float in [0, 1]."
-        f = np.stack([np.asarray(self.seqs[i].frames[t]) for i, t in items])
-        b = np.stack([np.asarray(self.seqs[i].background_at(t)) for i, t in items])
-        to = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float().div_(255)
-        return to(f), to(b)
+        f = frames_tensor([self.seqs[i].frames[t] for i, t in items])
+        return f, frames_tensor([self.seqs[i].background_at(t) for i, t in items])
 
     def tuples(self, B: int, rng: np.random.Generator, multiview: bool = False, second_away: bool = False) -> dict:
         """`B` tuples as 4B frames (reference, nearby, intermediate, away); `multiview`: the nearby slot is another
