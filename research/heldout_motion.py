@@ -143,7 +143,7 @@ def main(argv=None):
     from tvti.core import TvtiError, save_json
     from tvti.data import load_dataset
     from tvti.pose import load_run
-    from tvti.bench import control_source
+    from tvti.pose import control_source
     try:
         args.fractions = tuple(float(f) for f in args.fractions.split(","))
     except ValueError:

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
-from .heads import ResMLP, SceneDiscriminator   # noqa: F401  (ResMLP: tvti.losses.ResMLP, as before)
+from .heads import SceneDiscriminator
 
 # %% auto #0
 __all__ = ['RESNET18_FILE', 'LITE0_BLOCKS', 'LITE0_SCALE', 'FrozenConv', 'fold_frozen', 'find_resnet18_weights', 'PerceptualNet',

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 from .core import TvtiError
 from .config import ModelConfig, get_config
-from .sampling import swap_partners, BatchMaker   # noqa: F401  (BatchMaker: tvti.variants.BatchMaker, as before)
+from .sampling import swap_partners
 from .stn import box_prior
 from .decoder import mask_guard
 from .model import TVTIModel
