@@ -171,3 +171,26 @@ def test_train_away_box(tmp_path):
     last = r.stderr.strip().splitlines()[-1]
     assert r.returncode == 2 and last.startswith("tvti-train: error: ") and "--away 'pose'" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_jpeg_store_ingests_and_trains(tmp_path):
+    # the same clip ingested into both stores: the JPEG frames are the raw ones up to JPEG's loss, take less disk,
+    # and tvti-train runs on them as on frames.npy
+    from tvti.store import JpegFrames
+    frames, _ = make_occluded_clip(T=40, H=96, W=128, seed=2)
+    pngs = write_pngs(tmp_path / "pngs", frames)
+    for store in ("npy", "jpeg"):
+        r = run(command("tvti-ingest"), pngs, tmp_path / store, "--fps", "25", "--store", store, "--quiet")
+        assert r.returncode == 0, r.stderr
+    raw, jp = load_dataset(tmp_path / "npy")[0], load_dataset(tmp_path / "jpeg")[0]
+    assert isinstance(jp.frames, JpegFrames) and "frames as JPEG files" in r.stdout
+    assert np.abs(jp.frames[:].astype(int) - np.asarray(raw.frames)).mean() < 10
+    disk = lambda d: sum(p.stat().st_size for p in d.rglob("*") if p.is_file())
+    npy_bytes = (tmp_path / "npy" / raw.name / "frames.npy").stat().st_size
+    assert disk(tmp_path / "jpeg" / jp.name / "frames") < 0.6 * npy_bytes
+    r = run(command("tvti-train"), tmp_path / "jpeg", tmp_path / "run", "--steps", "3", "--d-pos", "3", "--d-max", "20",
+            "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "run" / "checkpoints" / "latest.pt").exists()
+    r = run(command("tvti-ingest"), pngs, tmp_path / "bad", "--fps", "25", "--store", "tar", "--quiet")
+    assert r.returncode == 2 and "--store 'tar': expected npy or jpeg" in r.stderr, r.stderr

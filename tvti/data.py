@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from .core import TvtiError, save_json, load_json, current_umask, release_pages
 from .core import FolderLock, hidden_name, naming_errors
+from .store import JpegFrames, JpegAppender, JPEG_QUALITY
 
 # %% auto #0
 __all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'NpyAppender', 'make_meta', 'Sequence',
@@ -86,14 +87,14 @@ def _load_npy(path: Path):
     try: return np.load(path, mmap_mode="r", allow_pickle=False)
     except Exception as e: _fail(path, f"not a readable .npy file ({type(e).__name__}: {e})")
 
-def _check(path, a, dtype, shape, T=None):
+def _check(path, a, dtype, shape, T=None, video="frames.npy"):
     "Check dtype and shape of array `a` from `path`; `None` in `shape` matches any size."
     if a.dtype != np.dtype(dtype): _fail(path, f"dtype expected {np.dtype(dtype)}, got {a.dtype}")
     if a.ndim != len(shape):
         dims = tuple('*' if s is None else s for s in shape)
         _fail(path, f"shape expected {len(shape)} dimensions {dims}, got {a.shape}")
     if T is not None and a.shape[0] != T:
-        _fail(path, f"shape[0] (frames) is {a.shape[0]}, but frames.npy has {T} frames")
+        _fail(path, f"shape[0] (frames) is {a.shape[0]}, but {video} has {T} frames")
     for i, (want, got) in enumerate(zip(shape, a.shape)):
         if want is not None and want != got: _fail(path, f"shape[{i}] expected {want}, got {got} (shape {a.shape})")
 
@@ -130,7 +131,7 @@ class Sequence:
     name: str
     path: Path
     meta: dict
-    frames: np.ndarray            # (T, H, W, 3) uint8
+    frames: np.ndarray            # (T, H, W, 3) uint8: memory-mapped frames.npy, or JpegFrames (frames/)
     background: np.ndarray        # (H, W, 3) or (T, H, W, 3) uint8
     split: str = "train"
     subject: str | None = None
@@ -175,9 +176,13 @@ def validate_sequence(path, entry: dict | None = None) -> Sequence:
     if not path.is_dir(): _fail(path, "sequence folder is missing")
     meta = _check_meta(path/"meta.json")
     H, W = meta["height"], meta["width"]
-    fp = path/"frames.npy"
-    frames = _load_npy(fp)
-    _check(fp, frames, np.uint8, (None, H, W, 3))
+    fp, folder = path/"frames.npy", path/"frames"
+    if fp.exists() and folder.exists():
+        _fail(path, "holds both frames.npy and frames/; a sequence keeps its frames in one")
+    if folder.exists(): frames, video = JpegFrames.open(folder, H, W), "frames/"
+    else:
+        frames, video = _load_npy(fp), "frames.npy"
+        _check(fp, frames, np.uint8, (None, H, W, 3))
     T = len(frames)
     if T == 0: _fail(fp, "holds no frames")
     arrays = {}
@@ -185,7 +190,7 @@ def validate_sequence(path, entry: dict | None = None) -> Sequence:
         p = path/f"{key}.npy"
         if key == "background_gt" and not p.exists(): continue
         a = _load_npy(p)
-        if a.ndim == 4: _check(p, a, np.uint8, (None, H, W, 3), T=T)
+        if a.ndim == 4: _check(p, a, np.uint8, (None, H, W, 3), T=T, video=video)
         else: _check(p, a, np.uint8, (H, W, 3))
         arrays[key] = a
     specs = {"pose3d": (np.float32, (None, N_JOINTS, 3)), "pose2d": (np.float32, (None, N_JOINTS, 2)),
@@ -197,7 +202,7 @@ def validate_sequence(path, entry: dict | None = None) -> Sequence:
         a = _load_npy(p)
         if key.startswith("pose") and a.ndim == 3 and a.shape[1] != N_JOINTS:
             _fail(p, f"joints (shape[1]) expected {N_JOINTS} (h36m17), got {a.shape[1]}")
-        _check(p, a, dtype, shape, T=T)
+        _check(p, a, dtype, shape, T=T, video=video)
         if key == "mask":
             if np.asarray(a[0]).max(initial=0) > 1: _fail(p, "values expected 0 or 1 (checked on frame 0)")
         else:
@@ -291,6 +296,11 @@ class SequenceWriter:
     def stream(self, key: str, item_shape, dtype) -> NpyAppender:
         "An appender for `key`.npy (e.g. `frames`, item shape (H, W, 3), uint8)."
         return NpyAppender(self.folder/f"{key}.npy", item_shape, dtype)
+    def frames(self, height: int, width: int, store: str = "npy", quality: int = JPEG_QUALITY):
+        "An appender for the frames: `frames.npy` (`store` \"npy\") or the JPEG files of `frames/` (\"jpeg\")."
+        if store == "jpeg": return JpegAppender(self.folder/"frames", (height, width, 3), quality)
+        if store != "npy": raise TvtiError(f"--store {store!r}: expected npy or jpeg")
+        return self.stream("frames", (height, width, 3), np.uint8)
     def save(self, key: str, array):
         "Write a whole array as `key`.npy."
         with naming_errors(self.folder/f"{key}.npy"):
@@ -298,6 +308,10 @@ class SequenceWriter:
     def load(self, key: str) -> np.ndarray:
         "Memory-map an array already written (e.g. the frames, to estimate a background from them)."
         return np.load(self.folder/f"{key}.npy", mmap_mode="r")
+    def written_frames(self, height: int, width: int):
+        "The frames written so far, read back whichever the store (e.g. to estimate a background from them)."
+        if (self.folder/"frames").is_dir(): return JpegFrames.open(self.folder/"frames", height, width)
+        return self.load("frames")
     def save_meta(self, meta: dict): save_json(meta, self.folder/"meta.json")
 
 def _listed(folder: Path) -> set:
@@ -313,6 +327,7 @@ def _written_by_tvti(folder: Path) -> bool:
 
 # what a sequence folder holds
 _WRITTEN = {"frames.npy", "background.npy", "meta.json", *(f"{k}.npy" for k in _OPTIONAL)}
+_FRAME_RE = re.compile(r"[0-9]{6,}\.jpg")
 
 def _foreign_files(folder: Path) -> list[str]:
     """Paths under a tvti dataset folder that tvti did not write: anything but dataset.json, its sequence
@@ -321,13 +336,22 @@ def _foreign_files(folder: Path) -> list[str]:
     for p in sorted(Path(folder).iterdir()):
         if p.name == "dataset.json": continue
         if p.name not in listed or not p.is_dir(): out.append(p.name); continue
-        out += [f"{p.name}/{q.name}" for q in sorted(p.iterdir()) if q.name not in _WRITTEN or not q.is_file()]
+        for q in sorted(p.iterdir()):
+            if q.name == "frames" and q.is_dir():       # the JPEG store: frame files only
+                out += [f"{p.name}/frames/{f.name}" for f in sorted(q.iterdir())
+                        if not (_FRAME_RE.fullmatch(f.name) and f.is_file())]
+            elif q.name not in _WRITTEN or not q.is_file(): out.append(f"{p.name}/{q.name}")
     return out
 
 class DatasetWriter:
     "Build a dataset folder at `path` under a temporary name; it appears at `path` only complete and valid."
-    def __init__(self, path, overwrite: bool = False, inputs=(), **info):
+    def __init__(self, path, overwrite: bool = False, inputs=(), store: str = "npy", quality: int = JPEG_QUALITY,
+                 **info):
+        """`store`: how `add_sequence` keeps frames, "npy" (raw, memory-mapped) or "jpeg" (`frames/`, at `quality`);
+        `info`: extra fields of dataset.json."""
         self.path = Path(path)
+        if store not in ("npy", "jpeg"): raise TvtiError(f"--store {store!r}: expected npy or jpeg")
+        self.store, self.quality = store, quality
         for i in inputs:          # never write over, or replace a folder holding, what is being read
             src = Path(i).resolve()
             if self.path.resolve() == src or self.path.resolve() in src.parents:
@@ -374,7 +398,7 @@ class DatasetWriter:
                      action=None, view: int = 0, **arrays) -> SequenceWriter:
         "Write one sequence; `frames` is a (T, H, W, 3) array or an iterable of (H, W, 3) frames."
         sw = self.sequence(name, split, subject, action, view)
-        with sw.stream("frames", (meta["height"], meta["width"], 3), np.uint8) as ap:
+        with sw.frames(meta["height"], meta["width"], self.store, self.quality) as ap:
             if isinstance(frames, np.ndarray): ap.append(frames)
             else:
                 for f in frames: ap.append(f)

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors
 from .data import DatasetWriter, make_meta, load_dataset, Dataset
+from .store import JPEG_QUALITY
 from .background import estimate_background, Panorama, BACKGROUND_METHODS
 
 # %% auto #0
@@ -95,8 +96,10 @@ def _target_size(h: int, w: int, width: int | None, height: int | None) -> tuple
 def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = None, width: int | None = None,
            height: int | None = None, background: str = "median", median_frames: int = 100, fps: float | None = None,
            name: str | None = None, subject: str | None = None, action: str | None = None, split: str = "train",
-           overwrite: bool = False, allow_short: bool = False, progress: bool = True) -> Dataset:
-    "Write the video or image folder `src` as a one-sequence dataset folder `out`; returns it, loaded."
+           overwrite: bool = False, allow_short: bool = False, progress: bool = True, store: str = "npy",
+           quality: int = JPEG_QUALITY) -> Dataset:
+    """Write the video or image folder `src` as a one-sequence dataset folder `out`; returns it, loaded. `store`: the
+    frames raw ("npy") or as JPEG files of `quality` ("jpeg")."""
     if stride < 1: raise TvtiError(f"--stride must be >= 1, got {stride}")
     if start < 0: raise TvtiError(f"--start must be >= 0, got {start}")
     if max_frames is not None and max_frames < 1: raise TvtiError(f"--max-frames must be >= 1, got {max_frames}")
@@ -105,6 +108,8 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
     if median_frames < 1: raise TvtiError(f"--median-frames must be at least 1, got {median_frames}")
     if fps is not None and not (math.isfinite(fps) and fps > 0):
         raise TvtiError(f"--fps must be a positive number of frames per second, got {fps}")
+    if store not in ("npy", "jpeg"): raise TvtiError(f"--store {store!r}: expected npy or jpeg")
+    if not 1 <= quality <= 100: raise TvtiError(f"--quality must be 1 to 100, got {quality}")
     if split not in ("train", "val", "test"): raise TvtiError(f"--split {split!r}: expected train, val or test")
     for k, v in (("width", width), ("height", height)):
         if v is not None and v < 16: raise TvtiError(f"--{k} must be at least 16 pixels, got {v}")
@@ -118,7 +123,7 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
     if total is not None and max_frames is not None: total = min(total, max_frames)
     with DatasetWriter(out, overwrite=overwrite, inputs=[source.src], source="tvti-ingest") as w:
         sw = w.sequence(name, split=split, subject=subject or name, action=action or "unknown")
-        with sw.stream("frames", (H, W, 3), np.uint8) as ap:
+        with sw.frames(H, W, store, quality) as ap:
             for i, frame in tqdm(source.frames(stride, start, max_frames), total=total,
                                  desc=f"reading {source.src.name}", unit="frame", disable=not progress):
                 if frame.shape[:2] != (H, W):
@@ -126,7 +131,7 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
                     frame = cv2.resize(frame, (W, H), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
                 ap.append(frame)
         if ap.n == 0: raise TvtiError(f"{source.src}: no frames selected (start={start}, stride={stride})")
-        frames = sw.load("frames")
+        frames = sw.written_frames(H, W)
         bg = estimate_background(frames, background, progress=progress,
                                  **({"n_samples": median_frames} if background in ("median", "panorama") else {}))
         if isinstance(bg, Panorama):
@@ -135,7 +140,8 @@ def ingest(src, out, stride: int = 1, start: int = 0, max_frames: int | None = N
                     bap.append(b)
         else: sw.save("background", bg)
         sw.save_meta(make_meta(fps, H, W, source=str(source.src), source_size=[source.height, source.width],
-                               stride=stride, start=start, background_method=background))
+                               stride=stride, start=start, background_method=background,
+                               **({"jpeg_quality": quality} if store == "jpeg" else {})))
     return load_dataset(out)
 
 # %% ../nbs/02b_ingest.ipynb #5e522391
@@ -161,13 +167,17 @@ def tvti_ingest(
     # any other folder is refused
     overwrite: store_true = False,
     allow_short: store_true = False, # keep the decodable frames of a video that ends early
+    store: str = "npy",            # frames raw (npy, memory-mapped) or as JPEG files (jpeg: ~1/5 of the disk)
+    quality: int = JPEG_QUALITY,   # JPEG quality of --store jpeg, 1 to 100
     quiet: store_true = False,     # no progress bars
 ):
     "Turn a video or a folder of images into a tvti dataset folder with an estimated background."
     t0 = time.time()
     ds = ingest(src, out, stride=stride, start=start, max_frames=max_frames, width=width, height=height,
                 background=background, median_frames=median_frames, fps=fps, name=name, subject=subject, action=action,
-                split=split, overwrite=overwrite, allow_short=allow_short, progress=not quiet)
+                split=split, overwrite=overwrite, allow_short=allow_short, progress=not quiet,
+                store=store, quality=quality)
     s = ds[0]
     print(f"wrote {ds.root}: sequence {s.name!r}, {len(s)} frames of {s.width}x{s.height} at {s.fps:g} fps, "
-          f"{background} background, in {time.time() - t0:.1f} s")
+          f"{background} background, frames as {'JPEG files' if store == 'jpeg' else 'frames.npy'}, "
+          f"in {time.time() - t0:.1f} s")
