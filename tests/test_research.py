@@ -221,18 +221,24 @@ def test_sweep_on_the_sample(tmp_path):
     assert r.returncode == 2 and "--set jitter: only numeric settings" in r.stderr, r.stderr
 
 
-def test_sweep_reads_no_test_subject(tmp_path, monkeypatch):
-    # every feature the sweep extracts comes from the training or validation subjects
-    import argparse
+def watch_splits(monkeypatch) -> list:
+    "The splits that `tvti.pose.extract_features` is asked for from now on, in order (a list that fills as it runs)."
     import tvti.pose as P
-    sys.path.insert(0, str(ROOT / "research"))
-    import sweep
     seen, real = [], P.extract_features
 
     def spy(obj, ds, split, **kw):
         seen.append(split)
         return real(obj, ds, split, **kw)
     monkeypatch.setattr(P, "extract_features", spy)
+    return seen
+
+
+def test_sweep_reads_no_test_subject(tmp_path, monkeypatch):
+    # every feature the sweep extracts comes from the training or validation subjects
+    import argparse
+    sys.path.insert(0, str(ROOT / "research"))
+    import sweep
+    seen = watch_splits(monkeypatch)
     args = argparse.Namespace(steps=2, fractions=(1.0, 0.5), phi_steps=3, every=8)
     rec = sweep.run_point(TINY, tmp_path, "ours", "alpha", 0.1, 0, args, False)
     assert sorted(set(seen)) == ["train", "val"] and len(rec["rows"]) == 2, seen
@@ -279,3 +285,64 @@ def test_heldout_motion_on_the_sample(tmp_path, shared_data):
     r = run(HELDOUT_TOOL, TINY, tmp_path / "out", "--bvh", tmp_path / "none.bvh")
     assert (r.returncode == 2 and "--bvh" in r.stderr and "no such file" in r.stderr
             and "Traceback" not in r.stderr), r.stderr
+
+
+PROBE_TOOL = ROOT / "research" / "code_probe.py"
+
+
+def test_code_probe_ridge_and_spread_by_hand():
+    sys.path.insert(0, str(ROOT / "research"))
+    from code_probe import ridge_fit, participation, r2
+    g = np.random.default_rng(0)
+    X = g.standard_normal((200, 5))
+    A, c = g.standard_normal((5, 3)), np.array([1.0, -2.0, 0.5])
+    W, b = ridge_fit(X, X @ A + c, 1e-9)                # a noiseless linear map is recovered, intercept included
+    assert np.allclose(W, A, atol=1e-6) and np.allclose(b, c, atol=1e-6), (W, b)
+    assert abs(r2(X @ A + c, X @ A + c) - 1) < 1e-12
+    # variance along one direction uses one; equal variance along all of four uses four
+    assert abs(participation(np.outer(g.standard_normal(500), [1.0, 2.0, 0.0, 0.0])) - 1) < 1e-6
+    assert abs(participation(np.concatenate([np.eye(4), -np.eye(4)])) - 4) < 1e-6
+
+
+def test_code_probe_on_the_sample(tmp_path, monkeypatch):
+    # the script fits on train and reads validation only, writes one entry per state and computes nothing twice
+    from conftest import command
+    r = run(command("tvti-train"), TINY, tmp_path / "run", "--steps", "2", "--quiet")
+    assert r.returncode == 0, r.stderr
+    sys.path.insert(0, str(ROOT / "research"))
+    import code_probe
+    seen = watch_splits(monkeypatch)
+    js = tmp_path / "probe.json"
+    args = [str(TINY), str(tmp_path / "run"), "--which", "best,latest", "--every", "8", "--phi-steps", "3",
+            "--out", str(js)]
+    code_probe.main(args)
+    res = json.loads(js.read_text())
+    assert sorted(res) == ["run:best", "run:latest"] and sorted(set(seen)) == ["train", "val"], (res, seen)
+    e = res["run:latest"]
+    assert {"phi_3", "ridge", "knn", "pose_r2", "box_r2", "ti_box_r2", "norm", "spread"} == set(e), e
+    assert 1 <= e["spread"] <= 32 and e["ridge"] > 0 and e["knn"] > 0 and e["box_r2"] <= 1, e
+    n = len(seen)
+    code_probe.main(args)
+    assert len(seen) == n
+    r = run(PROBE_TOOL, TINY, tmp_path / "run", "--which", "step_000500")
+    assert one_line_error(r, "has no checkpoint step_000500.pt (--which)"), r.stderr
+    r = run(PROBE_TOOL, TINY, tmp_path / "run", "--phi-steps", "x")
+    assert one_line_error(r, "--phi-steps 'x': expected whole numbers"), r.stderr
+
+
+STORE_TOOL = ROOT / "tools" / "bench_store.py"
+
+
+def test_bench_store_small(tmp_path):
+    # the raw store's disk per frame is the frame's bytes plus its share of the .npy header, by hand; JPEG's is less;
+    # the candidates' files are gone afterwards
+    r = run(STORE_TOOL, tmp_path, "--size", 32, "--frames", 20, "--reads", 10, "--stores", "npy,jpeg", "--workers", 0)
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "store.json").read_text())["stores"]
+    header = (tmp_path / "x.npy")
+    np.save(header, np.zeros((20, 32, 32, 3), np.uint8))
+    assert abs(res["npy"]["bytes_per_frame"] - header.stat().st_size / 20) < 1e-9, res
+    assert res["jpeg"]["bytes_per_frame"] < res["npy"]["bytes_per_frame"] and res["jpeg"]["read_fps_w0"] > 0
+    assert not (tmp_path / "stores").exists() and "| jpeg |" in (tmp_path / "store.md").read_text()
+    r = run(STORE_TOOL, tmp_path, "--stores", "zip")
+    assert one_line_error(r, "--stores 'zip': expected some of npy, jpeg, hdf5, mp4-seek"), r.stderr
