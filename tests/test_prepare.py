@@ -1,0 +1,57 @@
+"""tvti-prepare as a user runs it: a folder in Human3.6M's official layout (written by the test with cdflib and
+OpenCV, since the release may not be shipped) -> tvti-prepare -> tvti-train -> tvti-eval; bad input ends in one line
+and writes nothing."""
+import json, subprocess
+import numpy as np
+import pytest
+from conftest import command, ROOT
+from tvti.data import load_dataset
+from tvti.prepare import write_h36m_layout
+
+TINY = ROOT / "data_samples" / "tiny"
+
+
+def run(*args, timeout=600):
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def h36m(tmp_path_factory):
+    return write_h36m_layout(load_dataset(TINY), tmp_path_factory.mktemp("release") / "H36M")
+
+
+def test_h36m_prepare_train_eval(tmp_path, h36m):
+    out = tmp_path / "h36m"
+    r = run(command("tvti-prepare"), "h36m", h36m, out, "--every", 1, "--size", 64, "--val", "S8", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "32 videos, 1024 frames of 64x64 (train 512, val 256, test 256)" in r.stdout, r.stdout
+    ds, src = load_dataset(out), load_dataset(TINY)
+    assert all(s.frames.__class__.__name__ == "JpegFrames" for s in ds)
+    for s in ds:       # every take comes back with its labels: S1_Walking.v0 <- S1_walking.v0
+        ref = src[s.name.replace(s.action, s.action.lower())]
+        np.testing.assert_array_equal(np.asarray(s.pose3d), np.asarray(ref.pose3d))
+        np.testing.assert_array_equal(np.asarray(s.pose2d), np.asarray(ref.pose2d))
+    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
+    assert r.returncode == 0, r.stderr
+    js = tmp_path / "eval.json"
+    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, "--every", 4, "--json", js,
+            "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())
+    assert res["test_frames"] == 64 and np.isfinite(res["fractions"]["1"]["mlp"]["n_mpjpe"]), res
+
+
+def test_h36m_bad_input_one_line_nothing_written(tmp_path, h36m):
+    import shutil
+    broken = tmp_path / "H36M"
+    shutil.copytree(h36m, broken)
+    cdf = broken / "S9" / "MyPoseFeatures" / "D3_Positions_mono" / "Boxing.58860488.cdf"
+    cdf.write_bytes(cdf.read_bytes()[:-200])          # a truncated download, late in the run
+    for args, msg in [((broken,), "Boxing.58860488.cdf: not a readable CDF file"),
+                      ((tmp_path / "none",), "none: no such folder"),
+                      ((h36m, "--size", 8), "--size must be at least 16 pixels, got 8")]:
+        r = run(command("tvti-prepare"), "h36m", *args, tmp_path / "out", "--quiet")
+        err = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(err) == 1 and err[0].startswith("tvti-prepare: error: ") and msg in err[0], \
+            (args, r.stderr)
+        assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out*")), list(tmp_path.iterdir())
