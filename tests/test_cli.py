@@ -194,3 +194,36 @@ def test_jpeg_store_ingests_and_trains(tmp_path):
     assert (tmp_path / "run" / "checkpoints" / "latest.pt").exists()
     r = run(command("tvti-ingest"), pngs, tmp_path / "bad", "--fps", "25", "--store", "tar", "--quiet")
     assert r.returncode == 2 and "--store 'tar': expected npy or jpeg" in r.stderr, r.stderr
+
+
+def test_mixed_frame_sizes_train_and_eval(tmp_path):
+    # the sample with one training subject's videos stored at another size, as real recordings come: training and
+    # evaluation read them at the common size and say so
+    import json
+    from conftest import ROOT
+    from tvti.data import DatasetWriter, make_meta
+    from tvti.sizes import scale_px
+    src = load_dataset(ROOT / "data_samples" / "tiny")
+    out = tmp_path / "mixed"
+    with DatasetWriter(out) as w:
+        for s in src:
+            H, W = (60, 70) if s.subject == "S5" else (s.height, s.width)
+            sx, sy = W / s.width, H / s.height
+            fr = np.stack([cv2.resize(np.asarray(f), (W, H), interpolation=cv2.INTER_AREA) for f in s.frames])
+            mk = np.stack([cv2.resize(np.asarray(m), (W, H), interpolation=cv2.INTER_NEAREST) for m in s.mask])
+            b = np.asarray(s.bbox, float)
+            box = np.concatenate([scale_px(b[:, :2], sx, sy), scale_px(b[:, 2:], sx, sy)], 1).astype(np.float32)
+            w.add_sequence(s.name, fr, cv2.resize(np.asarray(s.background), (W, H), interpolation=cv2.INTER_AREA),
+                           make_meta(s.fps, H, W), split=s.split, subject=s.subject, action=s.action, view=s.view,
+                           pose3d=np.asarray(s.pose3d), pose2d=scale_px(s.pose2d, sx, sy).astype(np.float32),
+                           bbox=box, mask=mk)
+    assert {(s.height, s.width) for s in load_dataset(out)} == {(64, 64), (60, 70)}
+    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "8 of 32 sequences are resized to 64x64 as they are read (from 60x70: 8)" in r.stderr, r.stderr
+    js = tmp_path / "eval.json"
+    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, "--every", 4, "--json", js,
+            "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())
+    assert np.isfinite(res["fractions"]["1"]["mlp"]["n_mpjpe"]) and 0 <= res["box_iou"] <= 1, res

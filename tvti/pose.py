@@ -64,13 +64,14 @@ REGRESSORS = {"mlp": lambda d_in, width=2048: MLP2048(d_in, 51, width),
               "resmlp": lambda d_in, width=1024: ResMLP(d_in, 51, width, 3)}
 
 # %% ../nbs/13_pose.ipynb #0847fdc9
-import warnings
+import sys, warnings
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 from .core import TvtiError, seed_everything
 from .config import ModelConfig, get_config
 from .data import load_dataset, Dataset, frames_tensor
+from .sizes import common_size
 from .variants import Variant, Objective, get_variant
 from .stn import box_to_pixels, pixels_to_box
 from .losses import foreground_map
@@ -197,6 +198,8 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
     if steps < 1: raise TvtiError(f"--steps {steps}: expected at least 1")
     if every < 1: raise TvtiError(f"--every {every}: expected at least 1")
     ds = data if isinstance(data, Dataset) else load_dataset(data)
+    ds, note = common_size(ds)                  # one frame size for the batches (01b_sizes)
+    if note: print(f"tvti: {note}", file=sys.stderr)
     is_run = isinstance(source, (str, Path))
     if is_run: obj = load_run(source)
     else:

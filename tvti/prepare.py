@@ -14,13 +14,14 @@ from .core import TvtiError, cli_errors
 from .data import DatasetWriter, Dataset, load_dataset, make_meta
 from .store import JPEG_QUALITY
 from .background import temporal_median
+from .sizes import scale_px, scale_K
 
 # common part: reading the official files, the labels tvti derives, writing
 
 # %% auto #0
-__all__ = ['H36M_SUBSET', 'H36M_CAMERAS', 'H36M_SPLITS', 'H36M_SKIP', 'PREPARERS', 'read_cdf', 'scale_px', 'scale_K', 'project',
-           'box_from_joints', 'rigid_fit', 'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m',
-           'write_h36m_layout', 'tvti_prepare']
+__all__ = ['H36M_SUBSET', 'H36M_CAMERAS', 'H36M_SPLITS', 'H36M_SKIP', 'PREPARERS', 'read_cdf', 'project', 'box_from_joints',
+           'rigid_fit', 'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m', 'write_h36m_layout',
+           'tvti_prepare']
 
 # %% ../nbs/02c_prepare.ipynb #f54d267c
 H36M_SUBSET = [0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27]   # of the 32 joints, in tvti's order
@@ -42,17 +43,6 @@ def _joints(a: np.ndarray, path, dim: int) -> np.ndarray:
     return a[0].reshape(len(a[0]), 32, dim)
 
 # %% ../nbs/02c_prepare.ipynb #03025ca6
-def scale_px(p, sx: float, sy: float) -> np.ndarray:
-    "Pixel positions (..., 2) in an image resized by (sx, sy), pixel centres at whole numbers (as OpenCV resizes)."
-    return (np.asarray(p, float) + 0.5) * np.array([sx, sy]) - 0.5
-
-def scale_K(K, sx: float, sy: float) -> np.ndarray:
-    "Intrinsics of an image resized by (sx, sy): the focal lengths scale, the principal point moves as pixels do."
-    K = np.array(K, float)
-    K[0, 0], K[1, 1] = K[0, 0] * sx, K[1, 1] * sy
-    K[:2, 2] = scale_px(K[:2, 2], sx, sy)
-    return K
-
 def project(K: np.ndarray, X: np.ndarray) -> np.ndarray:
     "Pixels (..., 2) of camera-coordinate points X (..., 3) through intrinsics K, no lens distortion."
     x = X @ K.T

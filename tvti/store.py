@@ -12,7 +12,7 @@ import cv2
 from .core import TvtiError, naming_errors
 
 # %% auto #0
-__all__ = ['FRAME_DIGITS', 'JPEG_QUALITY', 'frame_file', 'JpegFrames', 'JpegAppender']
+__all__ = ['FRAME_DIGITS', 'JPEG_QUALITY', 'frame_file', 'FrameArray', 'JpegFrames', 'JpegAppender']
 
 # %% ../nbs/01a_store.ipynb #bd938245
 FRAME_DIGITS = 6                 # frame t is the file f"{t:06d}.jpg"
@@ -28,10 +28,39 @@ def _decode(path: Path) -> np.ndarray:
     if img is None: raise TvtiError(f"{path}: not a readable JPEG image ({len(buf)} bytes)")
     return img[..., ::-1]
 
-class JpegFrames:
-    """The frames of one video as a folder of JPEG files, read like a (T, H, W, 3) uint8 array: `frames[t]`,
-    `frames[t, rows]`, `frames[[t1, t2]]`, `frames[a:b]`, `len`, `shape`. Nothing is held in memory between reads."""
-    dtype, ndim = np.dtype(np.uint8), 4
+class FrameArray:
+    """Frames made at each read, indexed like a (T, H, W, ...) array: `frames[t]`, `frames[t, rows]`,
+    `frames[[t1, t2]]`, `frames[a:b]`, `len`, `shape`, `np.asarray`. A subclass sets `shape` and `dtype` and makes one
+    frame in `_make(t)`, for 0 <= t < T."""
+    shape: tuple
+    dtype = np.dtype(np.uint8)
+
+    @property
+    def ndim(self): return len(self.shape)
+    def __len__(self): return self.shape[0]
+
+    def _frame(self, t) -> np.ndarray:
+        T, t = self.shape[0], int(t)
+        if not -T <= t < T: raise IndexError(f"frame {t} of a video of {T} frames")
+        return self._make(t % T)
+
+    def __getitem__(self, idx):
+        rest = ()
+        if isinstance(idx, tuple): idx, rest = idx[0], idx[1:]
+        if isinstance(idx, (int, np.integer)): out = self._frame(idx)
+        else:
+            ts = range(*idx.indices(len(self))) if isinstance(idx, slice) else np.asarray(idx).reshape(-1)
+            out = np.stack([self._frame(t) for t in ts]) if len(ts) else np.empty((0, *self.shape[1:]), self.dtype)
+            if rest: rest = (slice(None), *rest)
+        return out[rest] if rest else out
+
+    def __array__(self, dtype=None, copy=None):
+        a = self[:]
+        return a if dtype is None else a.astype(dtype)
+
+class JpegFrames(FrameArray):
+    """The frames of one video as a folder of JPEG files, read like a (T, H, W, 3) uint8 array. Nothing is held in
+    memory between reads."""
 
     def __init__(self, folder, T: int, height: int, width: int):
         self.folder, self.shape = Path(folder), (int(T), int(height), int(width), 3)
@@ -54,31 +83,12 @@ class JpegFrames:
             raise TvtiError(f"{frame_file(folder, 0)}: is {got[0]}x{got[1]} pixels, meta.json says {height}x{width}")
         return cls(folder, len(names), height, width)
 
-    def __len__(self): return self.shape[0]
-
-    def _frame(self, t) -> np.ndarray:
-        T = self.shape[0]
-        t = int(t)
-        if not -T <= t < T: raise IndexError(f"frame {t} of a video of {T} frames")
-        img = _decode(frame_file(self.folder, t % T))
+    def _make(self, t: int) -> np.ndarray:
+        img = _decode(frame_file(self.folder, t))
         if img.shape != self.shape[1:]:
-            raise TvtiError(f"{frame_file(self.folder, t % T)}: is {img.shape[0]}x{img.shape[1]} pixels, expected "
+            raise TvtiError(f"{frame_file(self.folder, t)}: is {img.shape[0]}x{img.shape[1]} pixels, expected "
                             f"{self.shape[1]}x{self.shape[2]} like the video's other frames")
         return img
-
-    def __getitem__(self, idx):
-        rest = ()
-        if isinstance(idx, tuple): idx, rest = idx[0], idx[1:]
-        if isinstance(idx, (int, np.integer)): out = self._frame(idx)
-        else:
-            ts = range(*idx.indices(len(self))) if isinstance(idx, slice) else np.asarray(idx).reshape(-1)
-            out = np.stack([self._frame(t) for t in ts]) if len(ts) else np.empty((0, *self.shape[1:]), np.uint8)
-            if rest: rest = (slice(None), *rest)
-        return out[rest] if rest else out
-
-    def __array__(self, dtype=None, copy=None):
-        a = self[:]
-        return a if dtype is None else a.astype(dtype)
 
     def __repr__(self): return f"JpegFrames({str(self.folder)!r}, shape={self.shape})"
 

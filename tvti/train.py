@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_train.ipynb #75e426ed
 from __future__ import annotations
-import csv, json, math, os, random, re, time, warnings, contextlib
+import csv, json, math, os, random, re, sys, time, warnings, contextlib
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -16,6 +16,7 @@ from .core import (TvtiError, cli_errors, atomic_write, save_json, load_json, se
                        choose_precision, prefer_channels_last, FolderLock)
 from .config import ModelConfig, TINY, _checked, drop_retired
 from .data import load_dataset, dataset_identity, identity_differences
+from .sizes import common_size
 from .sampling import distances_for, BatchMaker
 from .variants import Variant, get_variant, batch_options, Objective
 from .stn import box_to_pixels
@@ -417,6 +418,8 @@ def _build(r: _Run, ds):
     optimisers (the order fixes the random draws of a run)."""
     v, cfg, tc = r.v, r.cfg, r.tc
     seed_everything(tc.seed)
+    ds, note = common_size(ds)                  # sequences of another frame size are read at the common one
+    if note and r.rank == 0: print(f"tvti-train: {note}", file=sys.stderr)
     r.bm = BatchMaker(ds, "train", tc.d_pos, tc.d_max, need_views=v.contrastive == "mv-css", need_2d=v.pose2d,
                       away=tc.away)
     val_split = "val" if any(s.split == "val" for s in ds) else "train"
