@@ -131,3 +131,40 @@ dist.destroy_process_group()
     assert saved["step"] == 6 and all(torch.equal(saved["objective"][k], a[k]) for k in a if "running" not in k)
     cfg = __import__("json").loads((tmp_path / "run" / "config.json").read_text())
     assert cfg["world_size"] == 2
+
+
+def test_torchrun_box_prior_sees_the_whole_batch(tmp_path):
+    # two processes with B boxes each give the prior the value, and the parameters the gradient, of one process
+    # with the 2B boxes; computed apart here in one process
+    from tvti.stn import box_prior
+    script = tmp_path / "prior.py"
+    script.write_text(f"""
+import torch, torch.distributed as dist
+from tvti.stn import box_prior
+dist.init_process_group("gloo")
+rank = dist.get_rank()
+torch.manual_seed(0)
+net = torch.nn.Linear(8, 4)
+x = torch.randn(10, 8)
+ddp = torch.nn.parallel.DistributedDataParallel(net)
+loss = box_prior(torch.sigmoid(ddp(x[5 * rank: 5 * rank + 5])), (0.3, 0.6), (0.1, -0.2), 0.05)
+loss.backward()
+torch.save({{"loss": loss.detach(), "grads": [p.grad for p in net.parameters()]}}, {str(tmp_path)!r} + f"/r{{rank}}.pt")
+dist.destroy_process_group()
+""")
+    torchrun = Path(sys.executable).parent / "torchrun"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = run(torchrun, "--nproc_per_node", "2", "--master_port", "29531", script, timeout=240, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    torch.manual_seed(0)
+    net = torch.nn.Linear(8, 4)
+    x = torch.randn(10, 8)
+    loss = box_prior(torch.sigmoid(net(x)), (0.3, 0.6), (0.1, -0.2), 0.05)
+    loss.backward()
+    for k in (0, 1):
+        got = torch.load(tmp_path / f"r{k}.pt")
+        assert torch.allclose(got["loss"], loss.detach(), atol=1e-7), (k, got["loss"], loss)
+        for g, p in zip(got["grads"], net.parameters()): assert torch.allclose(g, p.grad, atol=1e-7), (k, g, p.grad)
+    # and a mean over one process's half differs: the test would notice a per-process prior
+    half = box_prior(torch.sigmoid(net(x[:5])), (0.3, 0.6), (0.1, -0.2), 0.05)
+    assert abs(float(half) - float(loss)) > 1e-4

@@ -14,7 +14,7 @@ from .core import TvtiError
 
 # %% auto #0
 __all__ = ['box_theta', 'inverse_theta', 'crop', 'paste', 'box_to_pixels', 'pixels_to_box', 'cell_places', 'soft_argmax',
-           'Detector', 'box_prior']
+           'Detector', 'batch_mean', 'box_prior']
 
 # %% ../nbs/06_stn.ipynb #0dc4419e
 def box_theta(box: torch.Tensor) -> torch.Tensor:
@@ -113,13 +113,21 @@ class Detector(nn.Module):
             # |u| <= 1 - s: no part of the box leaves the frame
             return torch.cat([s, (1 - s) * torch.tanh(raw[:, 2:])], 1)
 
+def batch_mean(x: torch.Tensor) -> torch.Tensor:
+    """The mean over the batch (dimension 0) of `x`, over every process's batch when torchrun launched several (an
+    all-reduce that gradients flow back through; every process holds a batch of the same size)."""
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1): return x.mean(0)
+    from torch.distributed.nn.functional import all_reduce
+    return all_reduce(x.sum(0)) / (len(x) * dist.get_world_size())
+
 def box_prior(box: torch.Tensor, size=0.5, centre=(0.0, 0.0), slack: float = 0.0) -> torch.Tensor:
     """Supplement S.1's prior on the *batch average* box: its sides (2 s, as fractions of the frame's sides: s itself)
     near `size` (one number, or (width, height)) and, unless `centre` is None, its centre near `centre`.
     A squared error, i.e. a Gaussian log-prior; on the centre it starts only `slack` away from `centre` (per axis,
     in [-1, 1] image units; ours, see above), so that ordinary batches cost nothing."""
-    loss = ((box[:, :2].mean(0) - torch.as_tensor(size, dtype=box.dtype)) ** 2).sum()
+    loss = ((batch_mean(box[:, :2]) - torch.as_tensor(size, dtype=box.dtype)) ** 2).sum()
     if centre is not None:
-        off = (box[:, 2:].mean(0) - torch.as_tensor(centre, dtype=box.dtype)).abs()      # (2,)
+        off = (batch_mean(box[:, 2:]) - torch.as_tensor(centre, dtype=box.dtype)).abs()      # (2,)
         loss = loss + ((off - slack).clamp_min(0) ** 2).sum()
     return loss
