@@ -346,3 +346,13 @@ def test_bench_store_small(tmp_path):
     assert not (tmp_path / "stores").exists() and "| jpeg |" in (tmp_path / "store.md").read_text()
     r = run(STORE_TOOL, tmp_path, "--stores", "zip")
     assert one_line_error(r, "--stores 'zip': expected some of npy, jpeg, hdf5, mp4-seek"), r.stderr
+
+
+def test_bench_prepare_small(tmp_path):
+    # four cameras, every 5th of 10 (and 20) frames: 8 (and 16) stored frames, counted on disk; nothing left behind
+    r = run(ROOT / "tools" / "bench_prepare.py", tmp_path, "--frames", 10, "--size", 32)
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "prepare.json").read_text())["runs"]
+    assert (res["x1"]["stored_frames"], res["x2"]["stored_frames"]) == (8, 16), res
+    assert res["x1"]["source_frames"] == 40 and res["x1"]["kb_per_stored_frame"] > 0 and res["x1"]["peak_mb"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prepare.json", "prepare.md"]
