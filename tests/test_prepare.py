@@ -1,12 +1,12 @@
-"""tvti-prepare as a user runs it: a folder in Human3.6M's official layout (written by the test with cdflib and
-OpenCV, since the release may not be shipped) -> tvti-prepare -> tvti-train -> tvti-eval; bad input ends in one line
-and writes nothing."""
+"""tvti-prepare as a user runs it: folders in Human3.6M's and MPI-INF-3DHP's official layouts (written by the tests
+with cdflib, scipy.io, h5py and OpenCV, since the releases may not be shipped) -> tvti-prepare -> tvti-train ->
+tvti-eval; bad input ends in one line and writes nothing."""
 import json, subprocess
 import numpy as np
 import pytest
 from conftest import command, ROOT
 from tvti.data import load_dataset
-from tvti.prepare import write_h36m_layout
+from tvti.prepare import write_h36m_layout, write_3dhp_layout
 
 TINY = ROOT / "data_samples" / "tiny"
 
@@ -47,11 +47,48 @@ def test_h36m_bad_input_one_line_nothing_written(tmp_path, h36m):
     shutil.copytree(h36m, broken)
     cdf = broken / "S9" / "MyPoseFeatures" / "D3_Positions_mono" / "Boxing.58860488.cdf"
     cdf.write_bytes(cdf.read_bytes()[:-200])          # a truncated download, late in the run
-    for args, msg in [((broken,), "Boxing.58860488.cdf: not a readable CDF file"),
-                      ((tmp_path / "none",), "none: no such folder"),
-                      ((h36m, "--size", 8), "--size must be at least 16 pixels, got 8")]:
-        r = run(command("tvti-prepare"), "h36m", *args, tmp_path / "out", "--quiet")
-        err = r.stderr.strip().splitlines()
-        assert r.returncode == 2 and len(err) == 1 and err[0].startswith("tvti-prepare: error: ") and msg in err[0], \
-            (args, r.stderr)
-        assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out*")), list(tmp_path.iterdir())
+    for args, msg in [((broken, tmp_path / "out"), "Boxing.58860488.cdf: not a readable CDF file"),
+                      ((tmp_path / "none", tmp_path / "out"), "none: no such folder"),
+                      ((h36m, tmp_path / "out", "--size", 8), "--size must be at least 16 pixels, got 8")]:
+        refused_without_output(tmp_path, "h36m", args, msg)
+
+
+def refused_without_output(tmp_path, dataset, args, msg):
+    "tvti-prepare DATASET ARGS ends in one line holding `msg`, and leaves no tmp_path/out nor a temporary folder."
+    r = run(command("tvti-prepare"), dataset, *args, "--quiet")
+    err = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(err) == 1 and err[0].startswith("tvti-prepare: error: ") and msg in err[0], \
+        (args, r.stderr)
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out*")), list(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def mpi(tmp_path_factory):
+    return write_3dhp_layout(load_dataset(TINY), tmp_path_factory.mktemp("release") / "3DHP")
+
+
+def test_3dhp_prepare_train_eval(tmp_path, mpi):
+    out = tmp_path / "3dhp"
+    r = run(command("tvti-prepare"), "3dhp", mpi, out, "--every", 1, "--size", 64, "--cameras", "0,1,2,4", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "25 videos, 799 frames of 64x64 (train 512, val 256, test 31)" in r.stdout, r.stdout
+    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
+    assert r.returncode == 0, r.stderr
+    js = tmp_path / "eval.json"
+    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, "--json", js, "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())
+    assert res["test_frames"] == 31 and np.isfinite(res["fractions"]["1"]["mlp"]["n_mpjpe"]), res
+
+
+def test_3dhp_bad_input_one_line_nothing_written(tmp_path, mpi):
+    import shutil
+    broken = tmp_path / "3DHP"
+    shutil.copytree(mpi, broken)
+    annot = broken / "TS1" / "annot_data.mat"
+    annot.write_bytes(annot.read_bytes()[:1500])         # a truncated MATLAB v7.3 file
+    for args, msg in [((broken, tmp_path / "out", "--cameras", "0,1,2,4"),
+                       "annot_data.mat: not a readable MATLAB file"),
+                      ((mpi, tmp_path / "out"), "video_5.avi: missing file"),
+                      ((mpi, tmp_path / "out", "--cameras", "0,x"), "--cameras '0,x': expected comma-separated")]:
+        refused_without_output(tmp_path, "3dhp", args, msg)

@@ -19,9 +19,10 @@ from .sizes import scale_px, scale_K
 # common part: reading the official files, the labels tvti derives, writing
 
 # %% auto #0
-__all__ = ['H36M_SUBSET', 'H36M_CAMERAS', 'H36M_SPLITS', 'H36M_SKIP', 'PREPARERS', 'read_cdf', 'project', 'box_from_joints',
-           'rigid_fit', 'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m', 'write_h36m_layout',
-           'tvti_prepare']
+__all__ = ['H36M_SUBSET', 'H36M_CAMERAS', 'H36M_SPLITS', 'H36M_SKIP', 'MPI_JOINTS28', 'MPI17_FROM_28', 'TVTI_FROM_MPI17',
+           'MPI_SPLITS', 'MPI_CAMERAS', 'PREPARERS', 'read_cdf', 'project', 'box_from_joints', 'rigid_fit',
+           'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m', 'write_h36m_layout', 'read_mat',
+           'read_calibration', 'fit_K', 'ImageFrames', 'mpi_takes', 'prepare_3dhp', 'write_3dhp_layout', 'tvti_prepare']
 
 # %% ../nbs/02c_prepare.ipynb #f54d267c
 H36M_SUBSET = [0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27]   # of the 32 joints, in tvti's order
@@ -237,19 +238,258 @@ def write_h36m_layout(ds, root, fps: float = 50.0):
         vw.release()
     return root
 
+# %% ../nbs/02c_prepare.ipynb #615aa1ba
+# the 28 joints of the training annotations, in the release's order
+MPI_JOINTS28 = ["spine3", "spine4", "spine2", "spine", "pelvis", "neck", "head", "head_top", "left_clavicle",
+                "left_shoulder", "left_elbow", "left_wrist", "left_hand", "right_clavicle", "right_shoulder",
+                "right_elbow", "right_wrist", "right_hand", "left_hip", "left_knee", "left_ankle", "left_foot",
+                "left_toe", "right_hip", "right_knee", "right_ankle", "right_foot", "right_toe"]
+MPI17_FROM_28 = [7, 5, 14, 15, 16, 9, 10, 11, 23, 24, 25, 18, 19, 20, 4, 3, 6]   # the test set's 17, from the 28
+# tvti's joints from the test set's 17 (head top, neck, right arm, left arm, right leg, left leg, pelvis, spine, head):
+# H36M's thorax is 3DHP's neck, its neck/nose 3DHP's head, its head 3DHP's head top
+TVTI_FROM_MPI17 = [14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4]
+MPI_SPLITS = {**{f"S{i}": "train" for i in (1, 2, 3, 4, 5, 8)}, "S6": "val", "S7": "val",
+              **{f"TS{i}": "test" for i in (1, 2, 3, 4)}}
+MPI_CAMERAS = (0, 1, 2, 4, 5, 6, 7, 8)          # the training cameras at chest height, as the field uses them
+
+def read_mat(path, keys) -> dict:
+    """Variables `keys` of a MATLAB file, v5 (scipy.io) or v7.3 (HDF5, h5py); a missing, truncated or foreign file,
+    or a missing variable, raises `TvtiError` naming it."""
+    path = Path(path)
+    if not path.is_file(): raise TvtiError(f"{path}: missing file")
+    try:
+        import h5py
+        hdf = h5py.is_hdf5(str(path))
+    except ImportError: hdf = False
+    try:
+        if hdf:
+            with h5py.File(path, "r") as f: out = {k: np.asarray(f[k]) for k in keys if k in f}
+        else:
+            import scipy.io
+            m = scipy.io.loadmat(str(path), variable_names=list(keys))
+            out = {k: m[k] for k in keys if k in m}
+    except Exception as e:
+        raise TvtiError(f"{path}: not a readable MATLAB file ({type(e).__name__}: {e})") from None
+    missing = [k for k in keys if k not in out]
+    if missing: raise TvtiError(f"{path}: variable {missing[0]!r} is missing")
+    return out
+
+def read_calibration(path) -> dict:
+    """A Skeletool calibration file (`camera.calibration`) -> {camera: (K 3x3, R 3x3, t 3 mm, (width, height))}."""
+    path = Path(path)
+    if not path.is_file(): raise TvtiError(f"{path}: missing file")
+    lines = [l.split() for l in path.read_text(errors="replace").splitlines() if l.strip()]
+    if not lines or " ".join(lines[0]) != "Skeletool Camera Calibration File V1.0":
+        raise TvtiError(f"{path}: expected a first line 'Skeletool Camera Calibration File V1.0'")
+    cams, cur = {}, None
+    try:
+        for l in lines[1:]:
+            if l[0] == "name": cur = int(l[1]); cams[cur] = {}
+            elif cur is not None: cams[cur][l[0]] = [float(x) for x in l[1:]]
+        out = {}
+        for c, d in cams.items():
+            I, E = np.reshape(d["intrinsic"], (4, 4)), np.reshape(d["extrinsic"], (4, 4))
+            out[c] = (I[:3, :3], E[:3, :3], E[:3, 3], tuple(int(x) for x in d["size"]))
+    except (KeyError, ValueError, IndexError) as e:
+        raise TvtiError(f"{path}: a camera block is incomplete or not numbers ({type(e).__name__}: {e})") from None
+    return out
+
+# %% ../nbs/02c_prepare.ipynb #d66b373b
+def fit_K(p2d: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Pinhole intrinsics (no skew) that best map camera-coordinate points X (N, 3) to pixels p2d (N, 2): per axis a
+    least-squares line u = f x/z + c."""
+    K = np.eye(3)
+    for a in (0, 1):
+        A = np.stack([X[:, a] / X[:, 2], np.ones(len(X))], 1)
+        (K[a, a], K[a, 2]), *_ = np.linalg.lstsq(A, p2d[:, a], rcond=None)
+    return K
+
+class ImageFrames:
+    "Every `every`-th image of a list of image files, resized, RGB (the 3DHP test set's frames)."
+    def __init__(self, files):
+        self.files = list(files)
+        img = cv2.imread(str(self.files[0])) if self.files else None
+        if img is None: raise TvtiError(f"{self.files[0] if self.files else 'imageSequence'}: not a readable image")
+        self.height, self.width = img.shape[:2]
+
+    def frames(self, idx, height: int, width: int):
+        for i in idx:
+            f = cv2.imread(str(self.files[i]))
+            if f is None: raise TvtiError(f"{self.files[i]}: not a readable image")
+            yield cv2.cvtColor(cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+
+# %% ../nbs/02c_prepare.ipynb #18a6e9b9
+def _mpi_to_tvti(a: np.ndarray, dim: int, joints: int) -> np.ndarray:
+    "(T, joints * dim) or (T, 1, 17, dim) labels of the release -> (T, 17, dim) in tvti's order."
+    a = np.asarray(a, np.float64).reshape(len(a), -1, dim)
+    if joints == 28: a = a[:, MPI17_FROM_28]
+    return a[:, TVTI_FROM_MPI17]
+
+def mpi_takes(root, subjects=None, cameras=MPI_CAMERAS) -> list[dict]:
+    """The takes of an MPI-INF-3DHP folder: a training sequence filmed by one camera (`S1/Seq1`, video_c.avi) or a
+    test sequence (`TS1`); a missing file is named."""
+    root = Path(root)
+    if not root.is_dir():
+        raise TvtiError(f"{root}: no such folder (expected MPI-INF-3DHP's folder of S1 ... and TS1 ...)")
+    if subjects is None:
+        subjects = [s for s in MPI_SPLITS if (root / s).is_dir()]
+        if not subjects: raise TvtiError(f"{root}: holds none of the folders {', '.join(MPI_SPLITS)}")
+    takes = []
+    for s in subjects:
+        if not (root / s).is_dir(): raise TvtiError(f"{root / s}: missing folder")
+        if s.startswith("TS"):
+            takes.append(dict(subject=s, action="test", annot=root / s / "annot_data.mat",
+                              images=root / s / "imageSequence"))
+            continue
+        seqs = sorted(p for p in (root / s).glob("Seq*") if p.is_dir())
+        if not seqs: raise TvtiError(f"{root / s}: holds no Seq1, Seq2 folders")
+        for q in seqs:
+            for c in cameras:
+                video = q / "imageSequence" / f"video_{c}.avi"
+                if not video.is_file(): raise TvtiError(f"{video}: missing file")
+                takes.append(dict(subject=s, action=q.name, camera=int(c), video=video, annot=q / "annot.mat",
+                                  calibration=q / "camera.calibration"))
+    return takes
+
+def prepare_3dhp(root, out, every: int = 5, size: int = 256, subjects=None, val=None, cameras=MPI_CAMERAS,
+                 store: str = "jpeg", quality: int = JPEG_QUALITY, max_frames: int | None = None,
+                 overwrite: bool = False, progress: bool = True) -> Dataset:
+    """MPI-INF-3DHP at `root` as a tvti dataset folder at `out`: the training sequences filmed by `cameras` (videos),
+    the test sequences (images; the frames whose labels the release marks valid), every `every`-th frame at `size` x
+    `size`, 3D poses (camera coordinates, mm) and 2D poses in tvti's 17 joints, boxes, cameras, a background per
+    take, and the paper's split (S1-S5, S8 train, S6-S7 validation, TS1-TS4 test; `val` replaces the validation
+    subjects)."""
+    _check_common(every, size, quality, max_frames, store)
+    takes = mpi_takes(root, subjects, cameras)
+    splits = dict(MPI_SPLITS)
+    if val is not None:
+        bad = [s for s in val if s not in {t["subject"] for t in takes}]
+        if bad: raise TvtiError(f"--val {bad[0]}: not among the subjects being prepared")
+        splits = {k: ("test" if v == "test" else "val" if k in val else "train") for k, v in splits.items()}
+    S = size
+    info = dict(source="tvti-prepare 3dhp", root=str(Path(root).resolve()), every=every, size=[S, S])
+    annots = {}
+    with DatasetWriter(out, overwrite=overwrite, inputs=[root], store=store, quality=quality, **info) as w:
+        for t in tqdm(takes, desc="tvti-prepare 3dhp", unit="video", disable=not progress):
+            if t["action"] == "test":
+                a = read_mat(t["annot"], ("annot2", "annot3", "valid_frame"))
+                P3, P2 = _mpi_to_tvti(a["annot3"], 3, 17), _mpi_to_tvti(a["annot2"], 2, 17)
+                valid = np.asarray(a["valid_frame"]).reshape(-1).astype(bool)
+                files = [t["images"] / f"img_{i + 1:06d}.jpg" for i in range(len(P3))]
+                missing = next((f for f, v in zip(files, valid) if v and not f.is_file()), None)
+                if missing: raise TvtiError(f"{missing}: missing file")
+                keep = [i for i in range(0, len(P3), every) if valid[i]][:max_frames]
+                src = ImageFrames(files[i] for i in keep)
+                frames, (W0, H0) = src.frames(range(len(keep)), S, S), (src.width, src.height)
+                K0 = fit_K(P2[keep].reshape(-1, 2), P3[keep].reshape(-1, 3))
+                R, tr, cam, name = np.eye(3), np.zeros(3), 0, t["subject"]
+            else:
+                if t["annot"] not in annots:
+                    annots[t["annot"]] = (read_mat(t["annot"], ("annot2", "annot3")),
+                                          read_calibration(t["calibration"]))
+                a, calib = annots[t["annot"]]
+                c = t["camera"]
+                if c not in calib: raise TvtiError(f"{t['calibration']}: no camera {c}")
+                P3, P2 = _mpi_to_tvti(a["annot3"][c, 0], 3, 28), _mpi_to_tvti(a["annot2"][c, 0], 2, 28)
+                vid = VideoFrames(t["video"], every)
+                n = -(-min(len(P3), vid.count or len(P3)) // every)
+                keep = list(range(0, n * every, every))[:max_frames]
+                frames, (W0, H0) = vid.frames(len(keep), S, S), (vid.width, vid.height)
+                K0, R, tr = calib[c][:3]
+                cam, name = c, f"{t['subject']}_{t['action']}.v{c}"
+            sw = w.sequence(name, split=splits.get(t["subject"], "train"), subject=t["subject"], action=t["action"],
+                            view=cam)
+            with sw.frames(S, S, store, quality) as ap:
+                for f in frames: ap.append(f)
+            keep = keep[:ap.n]
+            if not keep: raise TvtiError(f"{t.get('video', t.get('images'))}: no frames could be read")
+            sx, sy = S / W0, S / H0
+            pose2d = scale_px(P2[keep], sx, sy).astype(np.float32)
+            for key, arr in (("pose3d", P3[keep].astype(np.float32)), ("pose2d", pose2d),
+                             ("bbox", box_from_joints(pose2d, S, S))): sw.save(key, arr)
+            bg = pooled_median([sw.written_frames(S, S)])
+            sw.save("background", bg)
+            fps = vid.fps if t["action"] != "test" and vid.fps else 25.0
+            sw.save_meta(make_meta(fps / every, S, S, K=scale_K(K0, sx, sy), R=R, t=tr,
+                                   source=str(t.get("video", t.get("images"))), every=every,
+                                   **({"source_frames": [int(i) for i in keep]} if t["action"] == "test" else {})))
+    return load_dataset(out)
+
+# %% ../nbs/02c_prepare.ipynb #8aa0f8ba
+def write_3dhp_layout(ds, root, subjects=None, fps: float = 25.0):
+    """Write the labelled tvti dataset `ds` in MPI-INF-3DHP's layout at `root`, with the packages its formats come
+    from: training subjects as `S*/Seq*/` (videos `imageSequence/video_c.avi`, `annot.mat` in MATLAB v5 with 28-joint
+    cells for 14 cameras, `camera.calibration`), test subjects as `TS*/` (JPEG images and `annot_data.mat` in MATLAB
+    v7.3, i.e. HDF5, with 17 joints and `valid_frame`, whose 4th frame is marked invalid; the first action's lowest
+    view). `subjects` maps tvti
+    subjects to the release's (default S1 -> S1, S5 -> S5, S8 -> S6, S9 -> TS1); views 0-3 are cameras 0, 1, 2, 4,
+    actions Seq1, Seq2, ... in order of appearance."""
+    import scipy.io, h5py
+    root, subjects = Path(root), subjects or {"S1": "S1", "S5": "S5", "S8": "S6", "S9": "TS1"}
+    inv17 = np.argsort(TVTI_FROM_MPI17)                       # tvti joint of each of the test set's 17
+    def mpi17(p): return np.asarray(p, np.float64)[:, inv17]
+    def raw28(p):
+        out = np.repeat(mpi17(p)[:, 14:15], 28, 1); out[:, MPI17_FROM_28] = mpi17(p); return out
+    groups = {}
+    for s in ds:
+        if s.subject in subjects: groups.setdefault((subjects[s.subject], s.action), []).append(s)
+    actions = {}
+    for (subj, action), views in groups.items():
+        if subj.startswith("TS"):
+            d = root / subj
+            if d.exists(): continue                            # one take per test sequence: the first action
+            s = min(views, key=lambda q: q.view)
+            (d / "imageSequence").mkdir(parents=True, exist_ok=True)
+            for i, f in enumerate(s.frames):
+                cv2.imwrite(str(d / "imageSequence" / f"img_{i + 1:06d}.jpg"), np.asarray(f)[..., ::-1])
+            valid = np.ones((len(s), 1)); valid[3] = 0
+            with h5py.File(d / "annot_data.mat", "w", userblock_size=512) as h:
+                h["annot2"], h["annot3"] = mpi17(s.pose2d)[:, None], mpi17(s.pose3d)[:, None]
+                h["univ_annot3"], h["valid_frame"] = mpi17(s.pose3d)[:, None], valid
+            with open(d / "annot_data.mat", "r+b") as f: f.write(b"MATLAB 7.3 MAT-file, written by tvti's tests")
+            continue
+        n = actions.setdefault(subj, {}).setdefault(action, len(actions[subj]) + 1)
+        d = root / subj / f"Seq{n}"
+        (d / "imageSequence").mkdir(parents=True, exist_ok=True)
+        T = len(views[0])
+        a2, a3 = np.empty((14, 1), object), np.empty((14, 1), object)
+        for c in range(14): a2[c, 0], a3[c, 0] = np.zeros((T, 56)), np.zeros((T, 84))
+        blocks = []
+        for c in range(14):
+            s = next((q for q in views if [0, 1, 2, 4][q.view % 4] == c), None)
+            K, R, t = (np.eye(3), np.eye(3), np.zeros(3)) if s is None else \
+                (np.asarray(s.K, float), np.asarray(s.meta["camera"]["R"]), np.asarray(s.meta["camera"]["t"]))
+            W, H = (views[0].width, views[0].height)
+            I, E = np.eye(4), np.eye(4)
+            I[:3, :3], E[:3, :3], E[:3, 3] = K, R, t
+            blocks.append(f"name          {c}\n  sensor      10 10\n  size        {W} {H}\n  animated    0\n"
+                          f"  intrinsic   {' '.join(f'{x:.10g}' for x in I.ravel())}\n"
+                          f"  extrinsic   {' '.join(f'{x:.10g}' for x in E.ravel())}\n  radial      0\n")
+            if s is None: continue
+            a2[c, 0], a3[c, 0] = raw28(s.pose2d).reshape(T, -1), raw28(s.pose3d).reshape(T, -1)
+            vw = cv2.VideoWriter(str(d / "imageSequence" / f"video_{c}.avi"), cv2.VideoWriter_fourcc(*"MJPG"), fps,
+                                 (W, H))
+            for f in s.frames: vw.write(np.asarray(f)[..., ::-1])
+            vw.release()
+        scipy.io.savemat(d / "annot.mat", {"annot2": a2, "annot3": a3, "univ_annot3": a3,
+                                           "cameras": np.arange(14)[None], "frames": np.arange(T)[:, None]})
+        (d / "camera.calibration").write_text("Skeletool Camera Calibration File V1.0\n" + "".join(blocks))
+    return root
+
 # %% ../nbs/02c_prepare.ipynb #f0e63744
-PREPARERS = {"h36m": prepare_h36m}
+PREPARERS = {"h36m": prepare_h36m, "3dhp": prepare_3dhp}
 
 @call_parse
 @cli_errors("tvti-prepare")
 def tvti_prepare(
-    dataset: str,                  # which release ROOT holds: h36m (Human3.6M)
-    root: str,                     # the release as its archives unpack (Human3.6M: the folder holding S1, S5, ...)
+    dataset: str,                  # which release ROOT holds: h36m (Human3.6M) or 3dhp (MPI-INF-3DHP)
+    root: str,                     # the release as its archives unpack (the folder of S1, S5, ... or of S1, TS1, ...)
     out: str,                      # the dataset folder to write (must not exist unless --overwrite)
     every: int = 5,                # keep every N-th frame (the paper: 5)
     size: int = 256,               # stored frames are SIZE x SIZE pixels (labels and cameras follow)
-    subjects: str = None,          # comma-separated subjects to prepare (default: every subject found)
-    val: str = None,               # comma-separated subjects moved to a validation split (default: none, as the paper)
+    subjects: str = None,          # comma-separated subjects to prepare (default: those the paper uses, found)
+    val: str = None,               # comma-separated validation subjects (default: the paper's: h36m none, 3dhp S6,S7)
+    cameras: str = None,           # 3dhp: comma-separated training cameras (default: 0,1,2,4,5,6,7,8)
     store: str = "jpeg",           # frames as JPEG files (jpeg) or raw (npy)
     quality: int = JPEG_QUALITY,   # JPEG quality, 1 to 100
     max_frames: int = None,        # at most this many frames per video (a quick try)
@@ -259,10 +499,16 @@ def tvti_prepare(
     "Turn one of the paper's datasets, in its official layout, into a tvti dataset folder."
     if dataset not in PREPARERS: raise TvtiError(f"DATASET {dataset!r}: expected one of {', '.join(PREPARERS)}")
     t0 = time.time()
-    split = lambda s: [x.strip() for x in s.split(",") if x.strip()] if s else None
-    ds = PREPARERS[dataset](root, out, every=every, size=size, subjects=split(subjects), val=split(val) or (),
-                            store=store, quality=quality, max_frames=max_frames, overwrite=overwrite,
-                            progress=not quiet)
+    split = lambda s: [x.strip() for x in s.split(",") if x.strip()]
+    opts = dict(every=every, size=size, store=store, quality=quality, max_frames=max_frames, overwrite=overwrite,
+                progress=not quiet)
+    if subjects: opts["subjects"] = split(subjects)
+    if val is not None: opts["val"] = split(val)
+    if cameras is not None:
+        if dataset != "3dhp": raise TvtiError(f"--cameras applies to 3dhp, not to {dataset}")
+        try: opts["cameras"] = [int(x) for x in split(cameras)]
+        except ValueError: raise TvtiError(f"--cameras {cameras!r}: expected comma-separated camera numbers") from None
+    ds = PREPARERS[dataset](root, out, **opts)
     counts = {sp: sum(len(s) for s in ds.split(sp)) for sp in ("train", "val", "test")}
     print(f"wrote {ds.root}: {len(ds)} videos, {ds.n_frames} frames of {size}x{size} ("
           + ", ".join(f"{sp} {n}" for sp, n in counts.items() if n) + f"), in {time.time() - t0:.0f} s")
