@@ -1,12 +1,12 @@
-"""tvti-prepare as a user runs it: folders in Human3.6M's and MPI-INF-3DHP's official layouts (written by the tests
-with cdflib, scipy.io, h5py and OpenCV, since the releases may not be shipped) -> tvti-prepare -> tvti-train ->
-tvti-eval; bad input ends in one line and writes nothing."""
+"""tvti-prepare as a user runs it: folders in Human3.6M's, MPI-INF-3DHP's and Ski-PTZ's official layouts (written
+by the tests with cdflib, scipy.io, h5py and OpenCV, since the releases may not be shipped) -> tvti-prepare ->
+tvti-train -> tvti-eval; bad input ends in one line and writes nothing."""
 import json, subprocess
 import numpy as np
 import pytest
 from conftest import command, ROOT
 from tvti.data import load_dataset
-from tvti.prepare import write_h36m_layout, write_3dhp_layout
+from tvti.prepare import write_h36m_layout, write_3dhp_layout, write_ski_layout
 
 TINY = ROOT / "data_samples" / "tiny"
 
@@ -88,7 +88,25 @@ def test_3dhp_bad_input_one_line_nothing_written(tmp_path, mpi):
     annot = broken / "TS1" / "annot_data.mat"
     annot.write_bytes(annot.read_bytes()[:1500])         # a truncated MATLAB v7.3 file
     for args, msg in [((broken, tmp_path / "out", "--cameras", "0,1,2,4"),
-                       "annot_data.mat: not a readable MATLAB file"),
+                       "annot_data.mat: not a readable MATLAB or HDF5 file"),
                       ((mpi, tmp_path / "out"), "video_5.avi: missing file"),
                       ((mpi, tmp_path / "out", "--cameras", "0,x"), "--cameras '0,x': expected comma-separated")]:
         refused_without_output(tmp_path, "3dhp", args, msg)
+
+
+def test_ski_prepare_train_eval_and_bad_input(tmp_path):
+    release = write_ski_layout(load_dataset(TINY), tmp_path / "Ski")
+    out = tmp_path / "ski"
+    r = run(command("tvti-prepare"), "ski", release, out, "--size", 64, "--val", "S3", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "32 videos, 1024 frames of 64x64 (train 512, val 256, test 256)" in r.stdout, r.stdout   # --every 1
+    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
+    assert r.returncode == 0, r.stderr
+    js = tmp_path / "eval.json"
+    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, "--every", 4, "--json", js,
+            "--quiet")
+    assert r.returncode == 0 and np.isfinite(json.loads(js.read_text())["fractions"]["1"]["mlp"]["n_mpjpe"]), r.stderr
+    labels = release / "train" / "labels.h5"
+    labels.write_bytes(labels.read_bytes()[:2000])                 # a truncated download
+    refused_without_output(tmp_path, "ski", (release, tmp_path / "out"),
+                           "labels.h5: not a readable MATLAB or HDF5 file")

@@ -20,9 +20,10 @@ from .sizes import scale_px, scale_K
 
 # %% auto #0
 __all__ = ['H36M_SUBSET', 'H36M_CAMERAS', 'H36M_SPLITS', 'H36M_SKIP', 'MPI_JOINTS28', 'MPI17_FROM_28', 'TVTI_FROM_MPI17',
-           'MPI_SPLITS', 'MPI_CAMERAS', 'PREPARERS', 'read_cdf', 'project', 'box_from_joints', 'rigid_fit',
+           'MPI_SPLITS', 'MPI_CAMERAS', 'SKI_FPS', 'PREPARERS', 'read_cdf', 'project', 'box_from_joints', 'rigid_fit',
            'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m', 'write_h36m_layout', 'read_mat',
-           'read_calibration', 'fit_K', 'ImageFrames', 'mpi_takes', 'prepare_3dhp', 'write_3dhp_layout', 'tvti_prepare']
+           'read_calibration', 'fit_K', 'ImageFrames', 'mpi_takes', 'prepare_3dhp', 'write_3dhp_layout', 'prepare_ski',
+           'write_ski_layout', 'tvti_prepare']
 
 # %% ../nbs/02c_prepare.ipynb #f54d267c
 H36M_SUBSET = [0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27]   # of the 32 joints, in tvti's order
@@ -269,7 +270,7 @@ def read_mat(path, keys) -> dict:
             m = scipy.io.loadmat(str(path), variable_names=list(keys))
             out = {k: m[k] for k in keys if k in m}
     except Exception as e:
-        raise TvtiError(f"{path}: not a readable MATLAB file ({type(e).__name__}: {e})") from None
+        raise TvtiError(f"{path}: not a readable MATLAB or HDF5 file ({type(e).__name__}: {e})") from None
     missing = [k for k in keys if k not in out]
     if missing: raise TvtiError(f"{path}: variable {missing[0]!r} is missing")
     return out
@@ -476,16 +477,111 @@ def write_3dhp_layout(ds, root, subjects=None, fps: float = 25.0):
         (d / "camera.calibration").write_text("Skeletool Camera Calibration File V1.0\n" + "".join(blocks))
     return root
 
+# %% ../nbs/02c_prepare.ipynb #6ab543a2
+def _metres_to_mm(P: np.ndarray) -> tuple[np.ndarray, str]:
+    "3D poses (N, 17, 3) in mm, and the unit they came in: metres when the median thigh is under 5 units long."
+    thigh = np.median(np.linalg.norm(P[:, 1] - P[:, 2], axis=-1))
+    return (P * 1000, "m") if thigh < 5 else (P, "mm")
+
+SKI_FPS = 30.0          # nominal: the release's labels do not state the frame rate
+
+def prepare_ski(root, out, every: int = 1, size: int = 256, subjects=None, val=(), store: str = "jpeg",
+                quality: int = JPEG_QUALITY, max_frames: int | None = None, overwrite: bool = False,
+                progress: bool = True) -> Dataset:
+    """The public Ski-PTZ release at `root` (`train/` and `test/`, each a `labels.h5` and 256 x 256 crops
+    `seq_SSS/cam_CC/image_FFFFFF.png`) as a tvti dataset folder at `out`: one sequence per sequence and camera, its
+    frames in order, every `every`-th, resized to `size`; 3D poses (root-relative, mm) and 2D poses in tvti's 17
+    joints (the release's order), boxes, the crop's intrinsics. The release holds crops that follow the skier, not the
+    panning camera's frames, so these folders serve pose evaluation rather than the method's detector. Split: the
+    release's `train` (subjects 1-5) and `test` (subject 6); subjects in `val` (e.g. S5) move to validation."""
+    _check_common(every, size, quality, max_frames, store)
+    root, val = Path(root), list(val or [])
+    if not root.is_dir(): raise TvtiError(f"{root}: no such folder (expected Ski-PTZ's folder of train/ and test/)")
+    parts = [p for p in ("train", "test") if (root / p).is_dir()]
+    if not parts: raise TvtiError(f"{root}: holds neither train/ nor test/")
+    S, takes = size, []
+    for part in parts:
+        a = read_mat(root / part / "labels.h5", ("seq", "cam", "frame", "subj", "3D", "2D", "cam_intrinsic"))
+        n = len(a["seq"])
+        ids = {k: np.asarray(a[k]).reshape(n).astype(int) for k in ("seq", "cam", "frame", "subj")}
+        for sq, cm in sorted(set(zip(ids["seq"], ids["cam"]))):
+            rows = np.flatnonzero((ids["seq"] == sq) & (ids["cam"] == cm))
+            rows = rows[np.argsort(ids["frame"][rows])][::every][:max_frames]
+            subject = f"S{ids['subj'][rows[0]]}"
+            if subjects and subject not in subjects: continue
+            takes.append(dict(part=part, seq=int(sq), cam=int(cm), subject=subject, frames=ids["frame"][rows],
+                              P3=np.asarray(a["3D"][rows], np.float64).reshape(len(rows), 17, 3),
+                              P2=np.asarray(a["2D"][rows], np.float64).reshape(len(rows), 17, 2),
+                              K=np.asarray(a["cam_intrinsic"][rows[0]], np.float64).reshape(3, 3)))
+    if not takes: raise TvtiError(f"{root}: no sequence of the subjects {', '.join(subjects or [])}")
+    bad = [s for s in val if s not in {t["subject"] for t in takes}]
+    if bad: raise TvtiError(f"--val {bad[0]}: not among the subjects being prepared")
+    info = dict(source="tvti-prepare ski", root=str(root.resolve()), every=every, size=[S, S])
+    with DatasetWriter(out, overwrite=overwrite, inputs=[root], store=store, quality=quality, **info) as w:
+        for t in tqdm(takes, desc="tvti-prepare ski", unit="video", disable=not progress):
+            folder = root / t["part"] / f"seq_{t['seq']:03d}" / f"cam_{t['cam']:02d}"
+            files = [folder / f"image_{f:06d}.png" for f in t["frames"]]
+            missing = next((f for f in files if not f.is_file()), None)
+            if missing: raise TvtiError(f"{missing}: missing file")
+            src = ImageFrames(files)
+            split = "test" if t["part"] == "test" else "val" if t["subject"] in val else "train"
+            sw = w.sequence(f"{t['part']}_seq{t['seq']:03d}.v{t['cam']}", split=split, subject=t["subject"],
+                            action=f"seq{t['seq']:03d}", view=t["cam"])
+            with sw.frames(S, S, store, quality) as ap:
+                for f in src.frames(range(len(files)), S, S): ap.append(f)
+            W0, H0 = src.width, src.height
+            # the release's 2D poses and intrinsics are in units of the crop's side
+            pose2d = scale_px(t["P2"] * [W0, H0], S / W0, S / H0).astype(np.float32)
+            K = scale_K(np.diag([W0, H0, 1.0]) @ t["K"], S / W0, S / H0)
+            P3, unit = _metres_to_mm(t["P3"])
+            for key, arr in (("pose3d", P3.astype(np.float32)), ("pose2d", pose2d),
+                             ("bbox", box_from_joints(pose2d, S, S))): sw.save(key, arr)
+            sw.save("background", pooled_median([sw.written_frames(S, S)]))
+            sw.save_meta(make_meta(SKI_FPS / every, S, S, K=K, source=str(folder), every=every, pose3d_unit=unit,
+                                   fps_source="nominal", root_relative=True,
+                                   source_frames=[int(f) for f in t["frames"]]))
+    return load_dataset(out)
+
+# %% ../nbs/02c_prepare.ipynb #73c69da7
+def write_ski_layout(ds, root, subjects=None):
+    """Write the labelled tvti dataset `ds` in the public Ski-PTZ release's layout at `root` with h5py and OpenCV:
+    `train/` and `test/` with a `labels.h5` each (3D root-relative in metres, 2D and intrinsics in units of the image
+    side) and PNG images per sequence and camera. `subjects` maps tvti subjects to (part, subject number) (default
+    S1, S5, S8 -> train 1, 2, 3; S9 -> test 6); each (subject, action) is a sequence, each view a camera."""
+    import h5py
+    root = Path(root)
+    subjects = subjects or {"S1": ("train", 1), "S5": ("train", 2), "S8": ("train", 3), "S9": ("test", 6)}
+    rows, seqs = {"train": [], "test": []}, {}
+    for s in ds:
+        if s.subject not in subjects: continue
+        part, subj = subjects[s.subject]
+        sq = seqs.setdefault((s.subject, s.action), len(seqs) + 1)
+        d = root / part / f"seq_{sq:03d}" / f"cam_{s.view:02d}"
+        d.mkdir(parents=True, exist_ok=True)
+        P = np.asarray(s.pose3d, np.float64)
+        K = np.diag([1 / s.width, 1 / s.height, 1.0]) @ np.asarray(s.K, np.float64)
+        for t, f in enumerate(s.frames):
+            cv2.imwrite(str(d / f"image_{t:06d}.png"), np.asarray(f)[..., ::-1])
+            p2 = np.asarray(s.pose2d[t]) / [s.width, s.height]
+            rows[part].append((sq, s.view, t, subj, (P[t] - P[t, :1]) / 1000, p2, K))
+    for part, r in rows.items():
+        if not r: continue
+        with h5py.File(root / part / "labels.h5", "w") as h:
+            for i, k in enumerate(("seq", "cam", "frame", "subj")): h[k] = np.array([x[i] for x in r])
+            h["3D"] = np.stack([x[4].reshape(-1) for x in r]); h["2D"] = np.stack([x[5].reshape(-1) for x in r])
+            h["cam_intrinsic"] = np.stack([x[6] for x in r])
+    return root
+
 # %% ../nbs/02c_prepare.ipynb #f0e63744
-PREPARERS = {"h36m": prepare_h36m, "3dhp": prepare_3dhp}
+PREPARERS = {"h36m": prepare_h36m, "3dhp": prepare_3dhp, "ski": prepare_ski}
 
 @call_parse
 @cli_errors("tvti-prepare")
 def tvti_prepare(
-    dataset: str,                  # which release ROOT holds: h36m (Human3.6M) or 3dhp (MPI-INF-3DHP)
-    root: str,                     # the release as its archives unpack (the folder of S1, S5, ... or of S1, TS1, ...)
+    dataset: str,                  # the release ROOT holds: h36m (Human3.6M), 3dhp (MPI-INF-3DHP), ski (Ski-PTZ)
+    root: str,                     # the release as its archives unpack (e.g. Human3.6M's folder of S1, S5, ...)
     out: str,                      # the dataset folder to write (must not exist unless --overwrite)
-    every: int = 5,                # keep every N-th frame (the paper: 5)
+    every: int = None,             # keep every N-th frame (default: the paper's 5; ski: 1, its crops are sparse)
     size: int = 256,               # stored frames are SIZE x SIZE pixels (labels and cameras follow)
     subjects: str = None,          # comma-separated subjects to prepare (default: those the paper uses, found)
     val: str = None,               # comma-separated validation subjects (default: the paper's: h36m none, 3dhp S6,S7)
@@ -496,11 +592,13 @@ def tvti_prepare(
     overwrite: store_true = False, # replace OUT if it is a dataset folder written by tvti
     quiet: store_true = False,     # no progress bars
 ):
-    "Turn one of the paper's datasets, in its official layout, into a tvti dataset folder."
+    """Turn one of the paper's datasets, in its official layout, into a tvti dataset folder. Ski-PTZ's public release
+    holds crops that follow the skier, not the panning cameras' frames: its folder serves pose evaluation."""
     if dataset not in PREPARERS: raise TvtiError(f"DATASET {dataset!r}: expected one of {', '.join(PREPARERS)}")
     t0 = time.time()
     split = lambda s: [x.strip() for x in s.split(",") if x.strip()]
-    opts = dict(every=every, size=size, store=store, quality=quality, max_frames=max_frames, overwrite=overwrite,
+    opts = dict(every=every or (1 if dataset == "ski" else 5), size=size, store=store, quality=quality,
+                max_frames=max_frames, overwrite=overwrite,
                 progress=not quiet)
     if subjects: opts["subjects"] = split(subjects)
     if val is not None: opts["val"] = split(val)
