@@ -85,6 +85,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'tvti.body.bone_lengths': ('body.html#bone_lengths', 'tvti/body.py'),
                            'tvti.body.bvh_to_h36m': ('body.html#bvh_to_h36m', 'tvti/body.py'),
                            'tvti.body.centre_of_mass': ('body.html#centre_of_mass', 'tvti/body.py'),
+                           'tvti.body.joint_key': ('body.html#joint_key', 'tvti/body.py'),
                            'tvti.body.make_subject': ('body.html#make_subject', 'tvti/body.py'),
                            'tvti.body.read_bvh': ('body.html#read_bvh', 'tvti/body.py'),
                            'tvti.body.resample': ('body.html#resample', 'tvti/body.py'),

@@ -13,8 +13,8 @@ from .core import TvtiError
 from .data import H36M_PARENTS, H36M_BONES, H36M_JOINTS
 
 # %% auto #0
-__all__ = ['REF_BONE_MM', 'SEGMENT_MASS', 'REF_RADII_MM', 'SKIN_TONES', 'HAIR_TONES', 'CMU_TO_H36M', 'bone_lengths', 'retarget',
-           'centre_of_mass', 'Subject', 'make_subject', 'BVH', 'read_bvh', 'bvh_to_h36m', 'resample']
+__all__ = ['REF_BONE_MM', 'SEGMENT_MASS', 'REF_RADII_MM', 'SKIN_TONES', 'HAIR_TONES', 'BVH_TO_H36M', 'bone_lengths', 'retarget',
+           'centre_of_mass', 'Subject', 'make_subject', 'BVH', 'read_bvh', 'joint_key', 'bvh_to_h36m', 'resample']
 
 # %% ../nbs/03a_body.ipynb #e6792d9b
 REF_BONE_MM = np.array([0,                    # 0 pelvis (root, no bone)
@@ -185,18 +185,26 @@ def read_bvh(path) -> BVH:
     return BVH(names, parents, offsets, glob_p, frame_time)
 
 # %% ../nbs/03a_body.ipynb #383adaa9
-CMU_TO_H36M = [["Hips"], ["RightUpLeg", "RightHip"], ["RightLeg", "RightKnee"], ["RightFoot", "RightAnkle"],
-               ["LeftUpLeg", "LeftHip"], ["LeftLeg", "LeftKnee"], ["LeftFoot", "LeftAnkle"],
-               ["Spine", "Chest"], ["lowerneck", "Neck"], ["Head"], ["Head_end"],
-               ["LeftArm", "LeftShoulder"], ["LeftForeArm", "LeftElbow"], ["LeftHand", "LeftWrist"],
-               ["RightArm", "RightShoulder"], ["RightForeArm", "RightElbow"], ["RightHand", "RightWrist"]]
+BVH_TO_H36M = [["Hips"], ["RightUpLeg", "RightHip", "UpperLeg_R"], ["RightLeg", "RightKnee", "LowerLeg_R"],
+               ["RightFoot", "RightAnkle", "Foot_R"],
+               ["LeftUpLeg", "LeftHip", "UpperLeg_L"], ["LeftLeg", "LeftKnee", "LowerLeg_L"],
+               ["LeftFoot", "LeftAnkle", "Foot_L"],
+               ["Spine", "Chest"], ["lowerneck", "Neck"], ["Head"], ["Head_end", "HeadTop_End"],
+               ["LeftArm", "LeftShoulder", "UpperArm_L"], ["LeftForeArm", "LeftElbow", "LowerArm_L"],
+               ["LeftHand", "LeftWrist", "Hand_L"],
+               ["RightArm", "RightShoulder", "UpperArm_R"], ["RightForeArm", "RightElbow", "LowerArm_R"],
+               ["RightHand", "RightWrist", "Hand_R"]]
+
+def joint_key(name: str) -> str:
+    "A BVH joint name as it is matched: without a namespace (Mixamo's `mixamorig:`), in lower case."
+    return name.rsplit(":", 1)[-1].lower()
 
 def bvh_to_h36m(path, leg_mm: float = 880.0):
-    "Read a CMU-style BVH file as (T, 17, 3) joints in mm (world, y up) and its frame rate."
+    "A BVH file (CMU, Mixamo, LaFAN1 or Bandai-Namco naming) as (T, 17, 3) joints in mm (world, y up), and its rate."
     b = read_bvh(path)
-    low = [n.lower() for n in b.names]
+    low = [joint_key(n) for n in b.names]
     idx = []
-    for j, cands in enumerate(CMU_TO_H36M):
+    for j, cands in enumerate(BVH_TO_H36M):
         hit = next((low.index(c.lower()) for c in cands if c.lower() in low), None)
         if hit is None:
             raise TvtiError(f"{path}: no joint named {' or '.join(cands)} for the H36M joint {H36M_JOINTS[j]!r}")
