@@ -168,3 +168,32 @@ dist.destroy_process_group()
     # and a mean over one process's half differs: the test would notice a per-process prior
     half = box_prior(torch.sigmoid(net(x[:5])), (0.3, 0.6), (0.1, -0.2), 0.05)
     assert abs(float(half) - float(loss)) > 1e-4
+
+
+def test_box_prior_size_estimated_on_footage_not_on_tvti_synth(tmp_path):
+    # the sample copied as if it were a user's footage (no tvti-synth generator): the prior's size comes from the
+    # foreground, near the true boxes' median size (labels read only to check); TVTI-Synth and --set keep theirs
+    import json
+    from tvti.data import load_dataset, DatasetWriter
+    src = load_dataset(TINY)
+    footage = tmp_path / "footage"
+    with DatasetWriter(footage) as w:
+        for s in src:
+            w.add_sequence(s.name, np.asarray(s.frames), np.asarray(s.background), s.meta, split=s.split,
+                           subject=s.subject, action=s.action, view=s.view, pose3d=np.asarray(s.pose3d),
+                           bbox=np.asarray(s.bbox))
+    short = ("--d-pos", 3, "--d-max", 20)                       # 32-frame videos
+    r = run(command("tvti-train"), footage, tmp_path / "a", "--steps", 1, *short, "--quiet")
+    assert r.returncode == 0 and "the box prior's size is" in r.stderr, r.stderr
+    cfg = json.loads((tmp_path / "a" / "config.json").read_text())
+    b = np.concatenate([np.asarray(s.bbox) for s in src.split("train")])
+    true = np.median(np.stack([(b[:, 2] - b[:, 0] + 1) / 64, (b[:, 3] - b[:, 1] + 1) / 64], 1), 0)
+    assert np.abs(np.array(cfg["model"]["prior_size"]) - true).max() < 0.06, (cfg["model"]["prior_size"], true)
+    assert "estimated from the foreground" in cfg["prior_size_source"]
+    r = run(command("tvti-train"), footage, tmp_path / "b", "--steps", 1, *short, "--set", "prior_size=[0.3,0.4]",
+            "--quiet")
+    assert r.returncode == 0 and "box prior" not in r.stderr, r.stderr
+    assert json.loads((tmp_path / "b" / "config.json").read_text())["model"]["prior_size"] == [0.3, 0.4]
+    r = run(command("tvti-train"), TINY, tmp_path / "c", "--steps", 1, "--quiet")
+    cfg = json.loads((tmp_path / "c" / "config.json").read_text())
+    assert r.returncode == 0 and cfg["model"]["prior_size"] == [0.22, 0.5] and "prior_size_source" not in cfg

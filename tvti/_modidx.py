@@ -380,6 +380,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'tvti.sampling._foreground': ('sampling.html#_foreground', 'tvti/sampling.py'),
                                'tvti.sampling._views': ('sampling.html#_views', 'tvti/sampling.py'),
                                'tvti.sampling.distances_for': ('sampling.html#distances_for', 'tvti/sampling.py'),
+                               'tvti.sampling.estimate_box_size': ('sampling.html#estimate_box_size', 'tvti/sampling.py'),
                                'tvti.sampling.fall_start': ('sampling.html#fall_start', 'tvti/sampling.py'),
                                'tvti.sampling.foreground_centres': ('sampling.html#foreground_centres', 'tvti/sampling.py'),
                                'tvti.sampling.swap_partners': ('sampling.html#swap_partners', 'tvti/sampling.py')},

@@ -12,7 +12,7 @@ from .data import Dataset, frames_tensor
 
 # %% auto #0
 __all__ = ['PAPER_DISTANCES', 'PRESET_SETTING', 'TINY_DISTANCES', 'AWAY', 'distances_for', 'Tuple4', 'TupleSampler',
-           'foreground_centres', 'fall_start', 'swap_partners', 'BatchMaker']
+           'foreground_centres', 'fall_start', 'swap_partners', 'estimate_box_size', 'BatchMaker']
 
 # %% ../nbs/04_sampling.ipynb #d9d171f7
 # (d_pos, d_max, native fps) of supplement S.1; the native rates are our reading
@@ -166,6 +166,26 @@ def swap_partners(video: np.ndarray, t: np.ndarray, min_gap: int, rng: np.random
         ok = same[gap > min_gap]
         out[i] = rng.choice(ok) if len(ok) else same[np.argmax(gap)]
     return out
+
+# %% ../nbs/04_sampling.ipynb #2d3a862c
+def estimate_box_size(ds, split: str = "train", n: int = 200, tau: float = 0.1):
+    """((width, height) as fractions of the frame, frames used): the median box around the foreground of up to `n`
+    frames spread over `split`, specks (connected pieces under 0.02% of the frame, at least 4 pixels) left out;
+    (None, frames used) when fewer than 5 frames show any foreground."""
+    import cv2
+    seqs = [s for s in ds if s.split == split]
+    index = [(i, t) for i, s in enumerate(seqs) for t in range(len(s))]
+    sizes = []
+    for k in np.linspace(0, len(index) - 1, min(n, len(index))).round().astype(int):
+        i, t = index[k]
+        H, W = seqs[i].height, seqs[i].width
+        _, lab, st, _ = cv2.connectedComponentsWithStats(_foreground(seqs[i], t, tau).astype(np.uint8), connectivity=8)
+        keep = np.flatnonzero(st[1:, cv2.CC_STAT_AREA] >= max(4, 2e-4 * H * W)) + 1
+        if not len(keep): continue
+        ys, xs = np.nonzero(np.isin(lab, keep))
+        sizes.append(((xs.max() - xs.min() + 1) / W, (ys.max() - ys.min() + 1) / H))
+    if len(sizes) < 5: return None, len(sizes)
+    return tuple(float(x) for x in np.median(sizes, 0)), len(sizes)
 
 # %% ../nbs/04_sampling.ipynb #a2bd8327
 def _views(ds: Dataset) -> dict:

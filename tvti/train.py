@@ -5,6 +5,7 @@
 # %% ../nbs/12_train.ipynb #75e426ed
 from __future__ import annotations
 import csv, json, math, os, random, re, sys, time, warnings, contextlib
+import dataclasses
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -17,7 +18,7 @@ from .core import (TvtiError, cli_errors, atomic_write, save_json, load_json, se
 from .config import ModelConfig, TINY, _checked, drop_retired
 from .data import load_dataset, dataset_identity, identity_differences
 from .sizes import common_size
-from .sampling import distances_for, BatchMaker
+from .sampling import distances_for, BatchMaker, estimate_box_size
 from .variants import Variant, get_variant, batch_options, Objective
 from .stn import box_to_pixels
 from .losses import reconstruction_loss
@@ -333,6 +334,7 @@ class _Run:
     tc: TrainConfig
     resume: bool
     saved: dict | None = None         # a resumed run's config.json
+    prior_note: str | None = None     # how the box prior's size was chosen, when estimated from the data
     bm: BatchMaker | None = None      # the training batches
     vb: dict | None = None            # the fixed validation batch
     obj: Objective | None = None
@@ -373,7 +375,7 @@ def _settings(data, run: Path, ds, rank: int, world: int, resume: bool, existed:
               model_overrides, variant_overrides, train_options) -> _Run:
     """Stage 2: the variant, model configuration and training options: a resumed run's own, refused if the data or
     the number of processes differ; a new run's from the preset, the configuration and the options."""
-    saved = None
+    saved, prior_note = None, None
     if resume:
         if not (run / "config.json").exists(): raise TvtiError(f"{run}: nothing to resume (no config.json)")
         saved = load_run_config(run)
@@ -402,6 +404,13 @@ def _settings(data, run: Path, ds, rank: int, world: int, resume: bool, existed:
                             "folder")
         v = get_variant(preset, **(variant_overrides or {}))
         cfg = v.model_config(config, **(model_overrides or {}))      # the preset's defaults, then --set
+        if v.box_prior and "prior_size" not in (model_overrides or {}) and ds.info.get("generator") != "tvti-synth":
+            est, used = estimate_box_size(ds)       # the default was chosen on TVTI-Synth: other footage gets its own
+            if est is not None:
+                cfg = dataclasses.replace(cfg, prior_size=tuple(round(x, 3) for x in est))
+                prior_note = (f"the box prior's size is {est[0]:.2f} x {est[1]:.2f} of the frame, estimated from the "
+                              f"foreground of {used} training frames (--set prior_size=[w,h] chooses it)")
+                if rank == 0: print(f"tvti-train: {prior_note}", file=sys.stderr)
         bad = sorted(set(train_options) - {f.name for f in fields(TrainConfig)})
         if bad: raise TvtiError(f"unknown training option(s): {', '.join(bad)}")
         tc = TrainConfig(**{k: x for k, x in train_options.items() if x is not None})
@@ -410,7 +419,7 @@ def _settings(data, run: Path, ds, rank: int, world: int, resume: bool, existed:
         raise TvtiError(f"--steps and --batch must be positive, got {tc.steps} and {tc.batch}")
     if tc.schedule not in SCHEDULES:
         raise TvtiError(f"--schedule {tc.schedule!r}: expected one of {', '.join(SCHEDULES)}")
-    return _Run(run, rank, world, v, cfg, tc, resume, saved)
+    return _Run(run, rank, world, v, cfg, tc, resume, saved, prior_note=prior_note)
 
 # %% ../nbs/12_train.ipynb #23023bb7
 def _build(r: _Run, ds):
@@ -464,7 +473,8 @@ def _restore(r: _Run, ds, data) -> bool:
         save_json({"variant": asdict(r.v), "model": r.cfg.to_dict(), "train": asdict(r.tc),
                    "data": str(Path(data).resolve()), "dataset": r.identity,
                    "perceptual": getattr(r.obj.perceptual, "source", None), "world_size": r.world,
-                   "precision": _precision_line(r.tc)}, r.run / "config.json")
+                   "precision": _precision_line(r.tc), **({"prior_size_source": r.prior_note} if r.prior_note else {})},
+                  r.run / "config.json")
     return False
 
 # %% ../nbs/12_train.ipynb #e04c730c
