@@ -350,6 +350,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'tvti.prepare.read_calibration': ('prepare.html#read_calibration', 'tvti/prepare.py'),
                               'tvti.prepare.read_cdf': ('prepare.html#read_cdf', 'tvti/prepare.py'),
                               'tvti.prepare.read_mat': ('prepare.html#read_mat', 'tvti/prepare.py'),
+                              'tvti.prepare.read_pickle': ('prepare.html#read_pickle', 'tvti/prepare.py'),
                               'tvti.prepare.rigid_fit': ('prepare.html#rigid_fit', 'tvti/prepare.py'),
                               'tvti.prepare.tvti_prepare': ('prepare.html#tvti_prepare', 'tvti/prepare.py'),
                               'tvti.prepare.write_3dhp_layout': ('prepare.html#write_3dhp_layout', 'tvti/prepare.py'),

@@ -20,10 +20,10 @@ from .sizes import scale_px, scale_K
 
 # %% auto #0
 __all__ = ['H36M_SUBSET', 'H36M_CAMERAS', 'H36M_SPLITS', 'H36M_SKIP', 'MPI_JOINTS28', 'MPI17_FROM_28', 'TVTI_FROM_MPI17',
-           'MPI_SPLITS', 'MPI_CAMERAS', 'SKI_FPS', 'PREPARERS', 'read_cdf', 'project', 'box_from_joints', 'rigid_fit',
-           'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m', 'write_h36m_layout', 'read_mat',
-           'read_calibration', 'fit_K', 'ImageFrames', 'mpi_takes', 'prepare_3dhp', 'write_3dhp_layout', 'prepare_ski',
-           'write_ski_layout', 'tvti_prepare']
+           'MPI_SPLITS', 'MPI_CAMERAS', 'SKI_FPS', 'PICKLE_ALLOWED', 'PREPARERS', 'read_cdf', 'project',
+           'box_from_joints', 'rigid_fit', 'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m',
+           'write_h36m_layout', 'read_mat', 'read_calibration', 'fit_K', 'ImageFrames', 'mpi_takes', 'prepare_3dhp',
+           'write_3dhp_layout', 'prepare_ski', 'write_ski_layout', 'read_pickle', 'tvti_prepare']
 
 # %% ../nbs/02c_prepare.ipynb #f54d267c
 H36M_SUBSET = [0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27]   # of the 32 joints, in tvti's order
@@ -571,6 +571,32 @@ def write_ski_layout(ds, root, subjects=None):
             h["3D"] = np.stack([x[4].reshape(-1) for x in r]); h["2D"] = np.stack([x[5].reshape(-1) for x in r])
             h["cam_intrinsic"] = np.stack([x[6] for x in r])
     return root
+
+# %% ../nbs/02c_prepare.ipynb #f67d1f0b
+# what a pickle of NumPy arrays in plain containers may ask for (NumPy 1's and 2's names; `_codecs.encode` turns the
+# text of an array's bytes back into bytes in protocol-2 files written by Python 3)
+PICKLE_ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                  ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+                  ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+def read_pickle(path):
+    """The content of a pickle file of NumPy arrays in plain containers (Python 2's, read as latin-1), refusing any
+    other object before it is built; a missing, truncated or refused file raises `TvtiError` naming it."""
+    import pickle
+    path = Path(path)
+    if not path.is_file(): raise TvtiError(f"{path}: missing file")
+
+    class Safe(pickle.Unpickler):
+        def find_class(self, module, name):
+            if (module, name) not in PICKLE_ALLOWED:
+                raise TvtiError(f"{path}: refused: the pickle asks for {module}.{name}, which is not a NumPy array "
+                                "or a plain container (nothing was run)")
+            return super().find_class(module, name)
+    try:
+        with open(path, "rb") as f: return Safe(f, encoding="latin1").load()
+    except TvtiError: raise
+    except Exception as e:
+        raise TvtiError(f"{path}: not a readable pickle ({type(e).__name__}: {e})") from None
 
 # %% ../nbs/02c_prepare.ipynb #f0e63744
 PREPARERS = {"h36m": prepare_h36m, "3dhp": prepare_3dhp, "ski": prepare_ski}
