@@ -18,7 +18,8 @@ For every RUN and kept state (`--which`, the curve's `step_NNNNNN` files or best
   box ever better while it tells the pose ever worse has found the subject's place in the room as a shortcut.
 - `norm`, `spread`: the mean length of `I_tv` and its participation ratio (how many directions its variance uses).
 
-OUT (JSON) keeps one entry per run and state; an entry already there is never computed again."""
+OUT (JSON) keeps one entry per run folder and state, with the settings it was read with; an entry already there is
+never computed again, and a file read with other settings is refused."""
 import sys
 from pathlib import Path
 import numpy as np
@@ -127,6 +128,10 @@ def main(argv):
     from tvti.pose import load_run, extract_features
     out = Path(a.out)
     res = load_json(out, "--out") if out.exists() else {}
+    settings = {"data": str(Path(a.data).resolve()), "every": a.every, "phi_steps": phi_steps}
+    if res.get("_settings", settings) != settings:
+        fail(f"{out}: holds reads made with other settings ({res['_settings']}); choose another --out")
+    res["_settings"] = settings
     try:
         ds = load_dataset(a.data)
         for split in ("train", "val"):
@@ -136,7 +141,7 @@ def main(argv):
                 fail(f"{a.data}: the {split!r} sequences lack pose3d or bbox (tvti-synth writes them)")
         for r in a.runs:
             for w in which:
-                key = f"{Path(r).name}:{w}"
+                key = f"{Path(r).resolve()}:{w}"
                 if key in res: continue
                 obj = load_run(r, w)
                 F = {sp: extract_features(obj, ds, sp, every=a.every) for sp in ("train", "val")}

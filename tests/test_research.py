@@ -317,13 +317,17 @@ def test_code_probe_on_the_sample(tmp_path, monkeypatch):
             "--out", str(js)]
     code_probe.main(args)
     res = json.loads(js.read_text())
-    assert sorted(res) == ["run:best", "run:latest"] and sorted(set(seen)) == ["train", "val"], (res, seen)
-    e = res["run:latest"]
+    run_key = str((tmp_path / "run").resolve())
+    assert set(res) == {"_settings", f"{run_key}:best", f"{run_key}:latest"}, res
+    assert sorted(set(seen)) == ["train", "val"], seen
+    e = res[f"{run_key}:latest"]
     assert {"phi_3", "ridge", "knn", "pose_r2", "box_r2", "ti_box_r2", "norm", "spread"} == set(e), e
     assert 1 <= e["spread"] <= 32 and e["ridge"] > 0 and e["knn"] > 0 and e["box_r2"] <= 1, e
     n = len(seen)
     code_probe.main(args)
     assert len(seen) == n
+    r = run(PROBE_TOOL, TINY, tmp_path / "run", "--which", "best", "--every", "4", "--out", js)
+    assert one_line_error(r, "holds reads made with other settings"), r.stderr
     r = run(PROBE_TOOL, TINY, tmp_path / "run", "--which", "step_000500")
     assert one_line_error(r, "has no checkpoint step_000500.pt (--which)"), r.stderr
     r = run(PROBE_TOOL, TINY, tmp_path / "run", "--phi-steps", "x")

@@ -391,6 +391,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'tvti.sizes.common_size': ('sizes.html#common_size', 'tvti/sizes.py'),
                             'tvti.sizes.resized': ('sizes.html#resized', 'tvti/sizes.py'),
                             'tvti.sizes.scale_K': ('sizes.html#scale_k', 'tvti/sizes.py'),
+                            'tvti.sizes.scale_box': ('sizes.html#scale_box', 'tvti/sizes.py'),
                             'tvti.sizes.scale_px': ('sizes.html#scale_px', 'tvti/sizes.py')},
             'tvti.stn': { 'tvti.stn.Detector': ('stn.html#detector', 'tvti/stn.py'),
                           'tvti.stn.Detector.__init__': ('stn.html#detector.__init__', 'tvti/stn.py'),

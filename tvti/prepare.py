@@ -190,7 +190,7 @@ def prepare_h36m(root, out, every: int = 5, size: int = 256, subjects=None, val=
             K = scale_K([[fx, 0, cx], [0, fy, cy], [0, 0, 1]], S / w0, S / h0)
             if "pose2d" in t:
                 p2 = _joints(read_cdf(t["pose2d"]), t["pose2d"], 2)[keep][:, H36M_SUBSET]
-                pose2d = scale_px(p2, S / vid.width, S / vid.height).astype(np.float32)
+                pose2d = scale_px(p2, S / w0, S / h0).astype(np.float32)   # pixels of the full-size video
             else: pose2d = project(K, pose3d).astype(np.float32)
             R, tr = np.eye(3), np.zeros(3)
             if "world" in t:
@@ -228,7 +228,9 @@ def write_h36m_layout(ds, root, fps: float = 50.0):
         camera, action = list(H36M_CAMERAS)[s.view % 4], s.action.title()
         feat = root / s.subject / "MyPoseFeatures"
         put(feat / "D3_Positions_mono" / f"{action}.{camera}.cdf", full(np.asarray(s.pose3d, float)))
-        put(feat / "D2_Positions" / f"{action}.{camera}.cdf", full(np.asarray(s.pose2d, float)))
+        *_, w0, h0 = H36M_CAMERAS[camera]        # the release's 2D poses are in pixels of its full-size videos
+        put(feat / "D2_Positions" / f"{action}.{camera}.cdf",
+            full(scale_px(np.asarray(s.pose2d, float), w0 / s.width, h0 / s.height)))
         cam = s.meta["camera"]
         R, t = np.asarray(cam["R"]), np.asarray(cam["t"])
         put(feat / "D3_Positions" / f"{action}.cdf", full((np.asarray(s.pose3d, float) - t) @ R))
@@ -385,7 +387,8 @@ def prepare_3dhp(root, out, every: int = 5, size: int = 256, subjects=None, val=
                 K0 = fit_K(P2[keep].reshape(-1, 2), P3[keep].reshape(-1, 3))
                 R, tr, cam, name = np.eye(3), np.zeros(3), 0, t["subject"]
             else:
-                if t["annot"] not in annots:
+                if t["annot"] not in annots:           # one take's labels at a time: takes come file by file
+                    annots.clear()
                     annots[t["annot"]] = (read_mat(t["annot"], ("annot2", "annot3")),
                                           read_calibration(t["calibration"]))
                 a, calib = annots[t["annot"]]
@@ -623,8 +626,8 @@ def tvti_prepare(
     if dataset not in PREPARERS: raise TvtiError(f"DATASET {dataset!r}: expected one of {', '.join(PREPARERS)}")
     t0 = time.time()
     split = lambda s: [x.strip() for x in s.split(",") if x.strip()]
-    opts = dict(every=every or (1 if dataset == "ski" else 5), size=size, store=store, quality=quality,
-                max_frames=max_frames, overwrite=overwrite,
+    if every is None: every = 1 if dataset == "ski" else 5
+    opts = dict(every=every, size=size, store=store, quality=quality, max_frames=max_frames, overwrite=overwrite,
                 progress=not quiet)
     if subjects: opts["subjects"] = split(subjects)
     if val is not None: opts["val"] = split(val)

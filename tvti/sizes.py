@@ -12,7 +12,7 @@ from .data import Dataset, Sequence
 from .store import FrameArray
 
 # %% auto #0
-__all__ = ['scale_px', 'scale_K', 'ResizedFrames', 'resized', 'common_size']
+__all__ = ['scale_px', 'scale_K', 'scale_box', 'ResizedFrames', 'resized', 'common_size']
 
 # %% ../nbs/01b_sizes.ipynb #3fc90d4d
 def scale_px(p, sx: float, sy: float) -> np.ndarray:
@@ -25,6 +25,12 @@ def scale_K(K, sx: float, sy: float) -> np.ndarray:
     K[0, 0], K[1, 1] = K[0, 0] * sx, K[1, 1] * sy
     K[:2, 2] = scale_px(K[:2, 2], sx, sy)
     return K
+
+def scale_box(b, sx: float, sy: float) -> np.ndarray:
+    """Boxes (..., 4) of whole pixels (x0, y0, x1, y1), edges included, in an image resized by (sx, sy): the box's
+    outer edges x0 - 0.5 and x1 + 0.5 move as positions do, so its width x1 - x0 + 1 scales by sx."""
+    b = np.asarray(b, float)
+    return np.stack([b[..., 0] * sx, b[..., 1] * sy, (b[..., 2] + 1) * sx - 1, (b[..., 3] + 1) * sy - 1], -1)
 
 # %% ../nbs/01b_sizes.ipynb #3231d229
 class ResizedFrames(FrameArray):
@@ -50,7 +56,7 @@ def resized(seq: Sequence, height: int, width: int) -> Sequence:
     box = None
     if seq.bbox is not None:
         b = np.asarray(seq.bbox, float)
-        box = np.concatenate([scale_px(b[:, :2], sx, sy), scale_px(b[:, 2:], sx, sy)], 1).astype(np.float32)
+        box = scale_box(b, sx, sy).astype(np.float32)
     cam = dict(seq.meta["camera"], K=scale_K(seq.meta["camera"]["K"], sx, sy).tolist())
     return dataclasses.replace(
         seq, meta=dict(seq.meta, height=height, width=width, camera=cam, resized_from=[H, W]),

@@ -404,7 +404,8 @@ def _settings(data, run: Path, ds, rank: int, world: int, resume: bool, existed:
                             "folder")
         v = get_variant(preset, **(variant_overrides or {}))
         cfg = v.model_config(config, **(model_overrides or {}))      # the preset's defaults, then --set
-        if v.box_prior and "prior_size" not in (model_overrides or {}) and ds.info.get("generator") != "tvti-synth":
+        own = "prior_size" in (model_overrides or {}) or tuple(cfg.prior_size) != tuple(ModelConfig().prior_size)
+        if v.box_prior and not own and ds.info.get("generator") != "tvti-synth":    # no size of its own (paper, dive)
             est, used = estimate_box_size(ds)       # the default was chosen on TVTI-Synth: other footage gets its own
             if est is not None:
                 cfg = dataclasses.replace(cfg, prior_size=tuple(round(x, 3) for x in est))
