@@ -15,6 +15,19 @@ def run(*args, timeout=600):
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
 
 
+def train_and_eval(tmp_path, out, *eval_args) -> dict:
+    "tvti-train (3 steps) then tvti-eval on the prepared folder `out`, from the command line; the evaluation's JSON."
+    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
+    assert r.returncode == 0, r.stderr
+    js = tmp_path / "eval.json"
+    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, *eval_args, "--json", js,
+            "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(js.read_text())
+    assert np.isfinite(res["fractions"]["1"]["mlp"]["n_mpjpe"]), res
+    return res
+
+
 @pytest.fixture(scope="module")
 def h36m(tmp_path_factory):
     return write_h36m_layout(load_dataset(TINY), tmp_path_factory.mktemp("release") / "H36M")
@@ -31,14 +44,7 @@ def test_h36m_prepare_train_eval(tmp_path, h36m):
         ref = src[s.name.replace(s.action, s.action.lower())]
         np.testing.assert_array_equal(np.asarray(s.pose3d), np.asarray(ref.pose3d))
         np.testing.assert_allclose(np.asarray(s.pose2d), np.asarray(ref.pose2d), atol=1e-3)  # via full-size pixels
-    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
-    assert r.returncode == 0, r.stderr
-    js = tmp_path / "eval.json"
-    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, "--every", 4, "--json", js,
-            "--quiet")
-    assert r.returncode == 0, r.stderr
-    res = json.loads(js.read_text())
-    assert res["test_frames"] == 64 and np.isfinite(res["fractions"]["1"]["mlp"]["n_mpjpe"]), res
+    assert train_and_eval(tmp_path, out, "--every", 4)["test_frames"] == 64
 
 
 def test_h36m_bad_input_one_line_nothing_written(tmp_path, h36m):
@@ -73,13 +79,7 @@ def test_3dhp_prepare_train_eval(tmp_path, mpi):
     r = run(command("tvti-prepare"), "3dhp", mpi, out, "--every", 1, "--size", 64, "--cameras", "0,1,2,4", "--quiet")
     assert r.returncode == 0, r.stderr
     assert "25 videos, 799 frames of 64x64 (train 512, val 256, test 31)" in r.stdout, r.stdout
-    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
-    assert r.returncode == 0, r.stderr
-    js = tmp_path / "eval.json"
-    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, "--json", js, "--quiet")
-    assert r.returncode == 0, r.stderr
-    res = json.loads(js.read_text())
-    assert res["test_frames"] == 31 and np.isfinite(res["fractions"]["1"]["mlp"]["n_mpjpe"]), res
+    assert train_and_eval(tmp_path, out)["test_frames"] == 31
 
 
 def test_3dhp_bad_input_one_line_nothing_written(tmp_path, mpi):
@@ -101,12 +101,7 @@ def test_ski_prepare_train_eval_and_bad_input(tmp_path):
     r = run(command("tvti-prepare"), "ski", release, out, "--size", 64, "--val", "S3", "--quiet")
     assert r.returncode == 0, r.stderr
     assert "32 videos, 1024 frames of 64x64 (train 512, val 256, test 256)" in r.stdout, r.stdout   # --every 1
-    r = run(command("tvti-train"), out, tmp_path / "run", "--steps", 3, "--d-pos", 3, "--d-max", 20, "--quiet")
-    assert r.returncode == 0, r.stderr
-    js = tmp_path / "eval.json"
-    r = run(command("tvti-eval"), tmp_path / "run", out, "--fractions", 1, "--steps", 5, "--every", 4, "--json", js,
-            "--quiet")
-    assert r.returncode == 0 and np.isfinite(json.loads(js.read_text())["fractions"]["1"]["mlp"]["n_mpjpe"]), r.stderr
+    train_and_eval(tmp_path, out, "--every", 4)
     labels = release / "train" / "labels.h5"
     labels.write_bytes(labels.read_bytes()[:2000])                 # a truncated download
     refused_without_output(tmp_path, "ski", (release, tmp_path / "out"),
