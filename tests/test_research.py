@@ -360,3 +360,58 @@ def test_bench_prepare_small(tmp_path):
     assert (res["x1"]["stored_frames"], res["x2"]["stored_frames"]) == (8, 16), res
     assert res["x1"]["source_frames"] == 40 and res["x1"]["kb_per_stored_frame"] > 0 and res["x1"]["peak_mb"] > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prepare.json", "prepare.md"]
+
+
+BOXES_TOOL = ROOT / "research" / "real_boxes.py"
+
+
+def test_real_boxes_iou_by_hand():
+    sys.path.insert(0, str(ROOT / "research"))
+    from real_boxes import iou, score_frame
+    # 10 x 10 pixels each, edges inside; shifted by 5 columns: 50 shared of 150 covered
+    assert abs(iou([0, 0, 9, 9], [5, 0, 14, 9]) - 1 / 3) < 1e-12
+    assert iou([0, 0, 9, 9], [10, 0, 19, 9]) == 0.0 and iou([3, 4, 7, 8], [3, 4, 7, 8]) == 1.0
+    # two people 10 columns apart; a box on the second matches it exactly and covers 100 of the 300 pixels of the box
+    # around both
+    s = score_frame([20, 0, 29, 9], {"p": [0, 0, 9, 9], "q": [20, 0, 29, 9]})
+    assert s["who:p"] == 0.0 and s["who:q"] == 1.0 and s["best"] == 1.0 and abs(s["union"] - 1 / 3) < 1e-12, s
+    assert score_frame([0, 0, 9, 9], {}) == {}
+
+
+def test_real_boxes_on_a_moving_square(tmp_path):
+    # a red square moving on a grey wall, labelled at full size and stored at half size: background subtraction finds
+    # the labels exactly (even edges halve to whole pixels), the untrained network does not
+    import cv2
+    from conftest import command
+    src = tmp_path / "frames"
+    src.mkdir()
+    boxes = {}
+    for t in range(20):
+        im = np.full((48, 64, 3), 120, np.uint8)
+        x0 = 4 + 2 * t
+        im[20:30, x0:x0 + 8] = (0, 0, 230)
+        cv2.imwrite(str(src / f"{t:03d}.png"), im)
+        boxes[t] = [x0, 20, x0 + 7, 29]
+    r = run(command("tvti-ingest"), src, tmp_path / "data", "--fps", 10, "--width", 32, "--quiet")
+    assert r.returncode == 0, r.stderr
+    labelled = (0, 6, 13, 19)
+    labels = {"videos": [{"file": "square", "width": 64, "height": 48,
+                          "labels": [{"frame": t, "boxes": [{"who": "square", "box": boxes[t]}]} for t in labelled]
+                          + [{"frame": 3, "boxes": []}]}]}
+    (tmp_path / "boxes.json").write_text(json.dumps(labels))
+    out, fig = tmp_path / "res.json", tmp_path / "res.png"
+    r = run(BOXES_TOOL, tmp_path / "boxes.json", "--video", f"square={tmp_path / 'data'}", "--out", out,
+            "--figure", fig)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text())["videos"]["square"]
+    assert [f["frame"] for f in res["frames"]] == list(labelled)
+    for name in ("background-subtraction", "foreground-box"):
+        m = res["methods"][name]
+        assert m["best"]["frames"] == 4 and abs(m["best"]["mean"] - 1) < 1e-6, (name, m)
+    assert res["methods"]["untrained"]["best"]["mean"] < 0.9 and fig.stat().st_size > 0
+    x0 = 4 + 2 * 6                                      # frame 6's label at half size: columns 8..11, rows 10..14
+    assert res["frames"][1]["labels"]["square"] == [x0 / 2, 10.0, x0 / 2 + 3, 14.0], res["frames"][1]
+    r = run(BOXES_TOOL, tmp_path / "boxes.json", "--video", f"demo.mp4={tmp_path / 'data'}")
+    assert one_line_error(r, "demo.mp4: not a video of"), r.stderr
+    r = run(BOXES_TOOL, tmp_path / "boxes.json", "--video", "square")
+    assert one_line_error(r, "video 'square': expected VIDEO=..."), r.stderr
