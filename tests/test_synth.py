@@ -66,3 +66,84 @@ def test_bad_options_are_one_line(tmp_path):
         assert r.stderr.strip().splitlines()[-1].startswith("tvti-synth: error: ") and msg in r.stderr, r.stderr
         assert "Traceback" not in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+# CMU's joint names, each with its parent and its offset in mm (legs 880 mm, so the reader keeps the file's unit)
+SKELETON = [("Hips", None, (0, 0, 0)), ("LeftUpLeg", "Hips", (90, 0, 0)), ("LeftLeg", "LeftUpLeg", (0, -440, 0)),
+            ("LeftFoot", "LeftLeg", (0, -440, 0)), ("RightUpLeg", "Hips", (-90, 0, 0)),
+            ("RightLeg", "RightUpLeg", (0, -440, 0)), ("RightFoot", "RightLeg", (0, -440, 0)),
+            ("Spine", "Hips", (0, 100, 0)), ("Neck", "Spine", (0, 400, 0)), ("Head", "Neck", (0, 100, 0)),
+            ("LeftArm", "Neck", (180, 0, 0)), ("LeftForeArm", "LeftArm", (290, 0, 0)),
+            ("LeftHand", "LeftForeArm", (230, 0, 0)), ("RightArm", "Neck", (-180, 0, 0)),
+            ("RightForeArm", "RightArm", (-290, 0, 0)), ("RightHand", "RightForeArm", (-230, 0, 0))]
+
+
+def travelling_bvh(path, metres: float, seconds: float = 4.0, fps: int = 30):
+    "A BVH take of a figure at rest that crosses `metres` along x in `seconds`: a take that travels."
+    def block(name, depth=0):
+        pad, (x, y, z) = " " * depth, next(o for n, _, o in SKELETON if n == name)
+        kids = [n for n, par, _ in SKELETON if par == name]
+        channels = "6 Xposition Yposition Zposition" if depth == 0 else "3"
+        lines = [f"{pad}{'ROOT' if depth == 0 else 'JOINT'} {name}", pad + "{", f"{pad} OFFSET {x} {y} {z}",
+                 f"{pad} CHANNELS {channels} Zrotation Xrotation Yrotation"]
+        lines += [l for k in kids for l in block(k, depth + 1)] or [f"{pad} End Site", pad + " {",
+                                                                     f"{pad}  OFFSET 0 50 0", pad + " }"]
+        return lines + [pad + "}"]
+    n = int(seconds * fps)
+    values = 6 + 3 * (len(SKELETON) - 1)
+    motion = [" ".join([f"{metres * 1000 * t / (n - 1):.2f}", "950"] + ["0"] * (values - 2)) for t in range(n)]
+    Path(path).write_text("\n".join(["HIERARCHY", *block("Hips"), "MOTION", f"Frames: {n}",
+                                     f"Frame Time: {1 / fps:.6f}", *motion]) + "\n")
+    return path
+
+
+TRAVEL_ARGS = ["--preset", "tiny", "--frames", "4", "--actions", "waving", "--views", "2", "--quiet"]
+
+
+def test_a_travelling_take_is_filmed_in_windows(tmp_path):
+    take = travelling_bvh(tmp_path / "cross.bvh", metres=5.0)
+    out = tmp_path / "windows"
+    r = run(command("tvti-synth"), out, *TRAVEL_ARGS, "--bvh", take, "--bvh-travel", "windows")
+    assert r.returncode == 0, r.stderr
+    ds = load_dataset(out)
+    assert ds.info["bvh_travel"] == "windows"
+    for subject in ("S1", "S5"):                                     # the tiny preset's training subjects
+        spans = ds.info["bvh_windows"][f"{subject}_mocap-cross"]
+        assert len(spans) >= 3, spans                                 # 5 m do not fit in one view of the room
+        assert spans[0][0] == 0 and all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+        assert all(b - a >= 4 for a, b in spans) and 100 - spans[-1][1] < 4      # 4 s at 25 fps: 100 frames
+        seqs = sorted((s for s in ds if s.subject == subject and s.action == "mocap-cross"), key=lambda s: s.name)
+        assert [s.name for s in seqs] == sorted(f"{subject}_mocap-cross-w{k + 1}.v{v}"
+                                                for k in range(len(spans)) for v in range(2))
+        for s in seqs:
+            a, b = spans[int(s.name.split("-w")[1].split(".")[0]) - 1]
+            assert s.split == "train" and len(s) == b - a and s.frames.shape == (b - a, 64, 64, 3)
+            m = np.asarray(s.mask)
+            assert m.any(axis=(1, 2)).all()                           # the body is in every frame ...
+            assert not (m[:, 0].any() or m[:, -1].any() or m[:, :, 0].any() or m[:, :, -1].any())  # ... and whole
+            # the window is centred in the room: its mean pelvis, back in world coordinates, is over the centre
+            R, t = np.array(s.meta["camera"]["R"]), np.array(s.meta["camera"]["t"])
+            pelvis = (s.pose3d[:, 0].astype(float) - t) @ R
+            assert np.abs(pelvis[:, [0, 2]].mean(0)).max() < 1.0
+            # and it glides at the take's speed: 5 m in 119 frames at 30 fps, seen 25 times a second
+            assert np.allclose(np.diff(pelvis[:, 0]), 5000 / 119 * 30 / 25, atol=1.0)
+
+
+def test_a_travelling_take_is_refused_by_default(tmp_path):
+    take = travelling_bvh(tmp_path / "cross.bvh", metres=9.0)              # 4.5 m out to either side
+    out = tmp_path / "refused"
+    r = run(command("tvti-synth"), out, *TRAVEL_ARGS, "--bvh", take)
+    assert r.returncode == 2, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("tvti-synth: error: ") and "Traceback" not in r.stderr
+    assert "cross.bvh: S1_mocap-cross.v0: subject S1 left the frame of camera 0 at frame" in last
+    assert "--bvh-travel windows" in last
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["cross.bvh"]     # nothing written
+    # a take that stays in view is filmed as before, whole, in one sequence per camera
+    still = travelling_bvh(tmp_path / "still.bvh", metres=0.0)
+    r = run(command("tvti-synth"), tmp_path / "still", *TRAVEL_ARGS, "--bvh", still)
+    assert r.returncode == 0, r.stderr
+    ds = load_dataset(tmp_path / "still")
+    assert sorted(s.name for s in ds if s.action == "mocap-still") == [f"{n}_mocap-still.v{v}" for n in ("S1", "S5")
+                                                                       for v in range(2)]
+    assert "bvh_travel" not in ds.info and all(len(s) == 100 for s in ds if s.action == "mocap-still")

@@ -20,8 +20,9 @@ from .motion import ACTIONS, procedural_motion, SPECIAL_ACTIONS
 from .render import intrinsics, look_at, to_camera, project, render_video
 
 # %% auto #0
-__all__ = ['MOTIONS', 'PRESETS', 'ROOM_HALF', 'ROOM_HEIGHT', 'subject_for', 'Preset', 'room_layout', 'render_room', 'Camera',
-           'room_cameras', 'dive_motion', 'dive_camera', 'ski_scene', 'take_lighting', 'write_sequence', 'take_poses',
+__all__ = ['MOTIONS', 'PRESETS', 'ROOM_HALF', 'ROOM_HEIGHT', 'BVH_TRAVEL', 'MIN_WINDOW', 'subject_for', 'Preset', 'room_layout',
+           'render_room', 'Camera', 'room_cameras', 'dive_motion', 'dive_camera', 'ski_scene', 'take_lighting',
+           'write_sequence', 'place_take', 'body_reach', 'in_view', 'lost_frames', 'take_windows', 'take_poses',
            'synthesize', 'tvti_synth']
 
 # %% ../nbs/03_synth.ipynb #33ee5ac0
@@ -305,6 +306,65 @@ def write_sequence(writer: DatasetWriter, name: str, subject: Subject, fps: floa
                            **(extra_meta or {})))
     return T
 
+# %% ../nbs/03_synth.ipynb #2bfd208c
+BVH_TRAVEL = ("refuse", "windows")
+MIN_WINDOW = 4        # frames: the shortest window --bvh-travel windows makes (the floor --frames has too)
+
+def _centre(J) -> np.ndarray:
+    "World joints (T, 17, 3) slid across the floor so that their mean pelvis is at the room's centre."
+    return J - np.array([J[:, 0, 0].mean(), 0, J[:, 0, 2].mean()])
+
+def place_take(J) -> np.ndarray:
+    "A take in the room: its mean pelvis at the centre, its lowest foot joint 70 mm above the floor."
+    J = _centre(np.asarray(J, float))
+    J[..., 1] += 70 - np.minimum(J[:, 3, 1], J[:, 6, 1]).min()
+    return J
+
+def body_reach(subject: Subject) -> float:
+    "How far (mm) the drawn body reaches around a joint: its widest part's radius, a tenth more for the hair."
+    return 1.1 * max(max(r) for r in subject.radii.values())
+
+def in_view(pose_cam, K, size, reach: float) -> np.ndarray:
+    """(T,) bool: frame t shows the whole body: every joint is in front of the camera (z >= 100 mm) and, padded by
+    `reach` mm at its depth and one pixel, inside the frame of `size` (H, W)."""
+    pose_cam = np.asarray(pose_cam, float); H, W = size
+    z = pose_cam[..., 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uv = project(pose_cam, K)
+        pad = np.asarray(K, float)[0, 0] * reach / z + 1
+    u, v = uv[..., 0], uv[..., 1]
+    return ((z >= 100) & (u - pad >= 0) & (u + pad <= W - 1) & (v - pad >= 0) & (v + pad <= H - 1)).all(-1)
+
+def lost_frames(pose_cam, subject: Subject, K, size) -> np.ndarray:
+    """(T,) bool: the frames that `write_sequence` would find without one pixel of the subject, or with a joint
+    less than 100 mm in front of the camera: the renderer's own test, drawn on a blank frame."""
+    pose_cam = np.asarray(pose_cam, float)
+    lost = (pose_cam[..., 2] < 100).any(-1)
+    if not lost.all():
+        drawn = render_video(pose_cam[~lost], subject, K, np.zeros((*size, 3), np.uint8), noise=0)
+        lost[~lost] = [np.isnan(box).any() for *_, box in drawn]
+    return lost
+
+def take_windows(J, cams, size, reach: float, min_len: int = MIN_WINDOW, what: str = "the take") -> list:
+    """Consecutive windows [start, stop) of the placed take `J` (T, 17, 3): each, centred by `_centre`, stays
+    `in_view` of every camera of `cams`, and grows one frame at a time while it does. A remainder of fewer than
+    `min_len` frames at the end is dropped; a window that cannot reach `min_len` frames elsewhere is refused."""
+    T = len(J)
+    def fails(s, e):           # the first camera that does not see the whole window [s, e), centred, or None
+        Jw = _centre(J[s:e])
+        return next((k for k, c in enumerate(cams) if not in_view(to_camera(Jw, c.R, c.t), c.K, size, reach).all()),
+                    None)
+    out, s = [], 0
+    while s < T:
+        e = s
+        while e < T and fails(s, e + 1) is None: e += 1
+        if e - s >= min_len: out.append((s, e)); s = e
+        elif e == T: break
+        else:
+            raise TvtiError(f"{what} cannot stay in view of camera {fails(s, e + 1)} for {min_len} frames from "
+                            f"frame {s}, even centred in the room")
+    return out
+
 # %% ../nbs/03_synth.ipynb #b474c5a7
 def _plan(p: Preset):
     "Every (split, subject, action, repeat) the preset generates."
@@ -342,6 +402,32 @@ def _preset(preset: str, size=None, frames=None, videos=None, views=None, noise=
     if bad: raise TvtiError(f"--actions {bad[0]!r}: expected some of {', '.join(ACTIONS)}")
     return p
 
+def _bvh_takes(p: Preset, seed: int, bvh, bvh_splits, travel: str, cams) -> list:
+    """Every BVH take as it will be filmed by the cameras `cams[:p.views]`, checked before anything is written:
+    (split, subject, take, name, world joints, generator, window) for the whole take (window None) or each of its
+    windows (start, stop)."""
+    out = []
+    for f in bvh:
+        J, fps_in = bvh_to_h36m(f)
+        mname, J = Path(f).stem, resample(J, fps_in, p.fps)
+        for split, sname in [(s, n) for s in bvh_splits for n in p.subjects[s]]:
+            subj = subject_for(sname, seed)
+            Jr, base = place_take(retarget(J, subj.bones)), f"{sname}_mocap-{mname}"
+            if travel == "refuse":
+                for k, c in enumerate(cams[:p.views]):
+                    lost = lost_frames(to_camera(Jr, c.R, c.t), subj, c.K, p.size)
+                    if lost.any():       # named as write_sequence would name it
+                        raise TvtiError(f"{f}: {base + (f'.v{k}' if p.views > 1 else '')}: subject {sname} left the "
+                                        f"frame of camera {k} at frame {int(lost.argmax())} of {len(Jr)} "
+                                        f"({p.fps:g} fps); nothing was written. --bvh-travel windows films such a "
+                                        "take in windows that stay in view")
+                out.append((split, sname, mname, base, Jr, _seed(seed, "bvh", sname, mname), None))
+            else:
+                wins = take_windows(Jr, cams[:p.views], p.size, body_reach(subj), what=f"{f}: subject {sname}")
+                out += [(split, sname, mname, f"{base}-w{k + 1}", _centre(Jr[a:b]), _seed(seed, "bvh", sname, mname, k),
+                         (a, b)) for k, (a, b) in enumerate(wins)]
+    return out
+
 def take_poses(preset: str = "h36m-like", seed: int = 0, **overrides) -> list[dict]:
     """The camera-space 3D poses of every sequence a room preset writes, without rendering a pixel: dicts with
     split, subject, action, view and pose3d (T, 17, 3) float64 mm. The same seed gives the poses `synthesize`
@@ -360,10 +446,11 @@ def take_poses(preset: str = "h36m-like", seed: int = 0, **overrides) -> list[di
 def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames: int | None = None,
                videos: int | None = None, views: int | None = None, actions=None, noise: float | None = None,
                bvh=(), overwrite: bool = False, progress: bool = True, bvh_splits=("train",),
-               motion: str | None = None) -> Dataset:
+               motion: str | None = None, bvh_travel: str = "refuse") -> Dataset:
     """Write a TVTI-Synth dataset folder at `out`; see `PRESETS` for what each preset makes. The `bvh` takes are
     performed by every subject of the splits `bvh_splits` (by default the training subjects), each in its
-    subject's split."""
+    subject's split; a take that leaves the view is refused before anything is written, or, with
+    `bvh_travel="windows"`, filmed in windows that stay in view (`take_windows`)."""
     if not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
         raise TvtiError(f"--seed must be a whole number, 0 or more, got {seed}")
     p = _preset(preset, size, frames, videos, views, noise, actions, motion)
@@ -376,21 +463,26 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
         raise TvtiError(f"--bvh-splits {','.join(bvh_splits)!r}: expected some of {', '.join(p.subjects)}")
     if not bvh and bvh_splits != ("train",):
         raise TvtiError("--bvh-splits chooses who performs the --bvh takes: give --bvh too")
-    bvh_motions = []
-    for f in bvh:
-        J, fps_in = bvh_to_h36m(f)
-        bvh_motions.append((Path(f).stem, resample(J, fps_in, p.fps)))
+    if bvh_travel not in BVH_TRAVEL:
+        raise TvtiError(f"--bvh-travel {bvh_travel!r}: expected one of {', '.join(BVH_TRAVEL)}")
+    if not bvh and bvh_travel != "refuse":
+        raise TvtiError("--bvh-travel says how the --bvh takes are filmed: give --bvh too")
     plan = _plan(p)
-    n_takes = len(plan) + len(bvh_motions) * sum(len(p.subjects[s]) for s in bvh_splits)
-    n_seq = n_takes * (p.views if p.kind == "room" else 1)
     cams = room_cameras(seed, p.size) if p.kind == "room" else None
+    bvh_takes = _bvh_takes(p, seed, bvh, bvh_splits, bvh_travel, cams)      # checked before anything is written
+    n_frames = len(plan) * (p.views if p.kind == "room" else 1) * p.frames + p.views * sum(len(t[4]) for t in bvh_takes)
     bg_method = {"room": "median", "dive": "dive", "ski": "panorama"}[p.kind]
     info = dict(generator="tvti-synth", preset=preset, seed=seed, size=[H, W], frames=p.frames, fps=p.fps)
     # recorded only where not the default: the same options still give the same bytes
     if p.motion != "steady": info["motion"] = p.motion
     if bvh and bvh_splits != ("train",): info["bvh_splits"] = list(bvh_splits)
+    if bvh_travel != "refuse":
+        info["bvh_travel"] = bvh_travel
+        info["bvh_windows"] = {}                        # take -> its windows, [start, stop) frames of the take
+        for _, sname, mname, _, _, _, (a, b) in bvh_takes:
+            info["bvh_windows"].setdefault(f"{sname}_mocap-{mname}", []).append([a, b])
     with DatasetWriter(out, overwrite=overwrite, inputs=list(bvh), **info) as w, \
-         tqdm(total=n_seq * p.frames, desc=f"tvti-synth {preset}", unit="frame", disable=not progress,
+         tqdm(total=n_frames, desc=f"tvti-synth {preset}", unit="frame", disable=not progress,
               smoothing=0.05) as bar:
         for split, sname, action, rep in plan:
             subj = subject_for(sname, seed)
@@ -410,18 +502,13 @@ def synthesize(out, preset: str = "h36m-like", seed: int = 0, size=None, frames:
             else:
                 pose, Ks, bgs = ski_scene(p.frames, p.fps, p.size, subj.bones, rng)
                 bar.update(write_sequence(w, base, subj, p.fps, rng, pose_cam=pose, Ks=Ks, backgrounds=bgs, **kw))
-        for mname, J in bvh_motions:
-            for split, sname in [(s, n) for s in bvh_splits for n in p.subjects[s]]:
-                subj = subject_for(sname, seed)
-                Jr = retarget(J, subj.bones)
-                Jr = Jr - np.array([Jr[:, 0, 0].mean(), 0, Jr[:, 0, 2].mean()])     # centre the take in the room
-                Jr[..., 1] += 70 - np.minimum(Jr[:, 3, 1], Jr[:, 6, 1]).min()      # feet on the floor
-                rng = _seed(seed, "bvh", sname, mname)
-                for cam_i in range(p.views):
-                    name = f"{sname}_mocap-{mname}" + (f".v{cam_i}" if p.views > 1 else "")
-                    bar.update(write_sequence(w, name, subj, p.fps, rng, joints_world=Jr, camera=cams[cam_i],
-                                              view=cam_i, split=split, action=f"mocap-{mname}",
-                                              noise=p.noise, background_method=bg_method))
+        for split, sname, mname, base, Jr, rng, _ in bvh_takes:
+            subj = subject_for(sname, seed)
+            for cam_i in range(p.views):
+                name = base + (f".v{cam_i}" if p.views > 1 else "")
+                bar.update(write_sequence(w, name, subj, p.fps, rng, joints_world=Jr, camera=cams[cam_i],
+                                          view=cam_i, split=split, action=f"mocap-{mname}",
+                                          noise=p.noise, background_method=bg_method))
     return load_dataset(out)
 
 # %% ../nbs/03_synth.ipynb #36d38439
@@ -448,6 +535,9 @@ def tvti_synth(
     bvh: str = None,             # comma-separated BVH files, filmed with every subject of --bvh-splits (room presets)
     # comma-separated splits whose subjects perform the --bvh takes (e.g. test: held-out motion)
     bvh_splits: str = "train",
+    # a --bvh take that leaves the view: refuse (before anything is written) or windows (cut into windows, each
+    # re-centred in the room, that keep the whole body in view; one sequence per window)
+    bvh_travel: str = "refuse",
     # replace OUT if it is a dataset folder written by tvti (kept until the new one is complete);
     # any other folder is refused
     overwrite: store_true = False,
@@ -458,7 +548,8 @@ def tvti_synth(
     ds = synthesize(out, preset, seed=seed, size=_size(size) if size else None, frames=frames, videos=videos,
                     views=views, actions=actions.split(",") if actions else None, noise=noise,
                     bvh=bvh.split(",") if bvh else (),
-                    overwrite=overwrite, progress=not quiet, bvh_splits=tuple(bvh_splits.split(",")), motion=motion)
+                    overwrite=overwrite, progress=not quiet, bvh_splits=tuple(bvh_splits.split(",")), motion=motion,
+                    bvh_travel=bvh_travel)
     dt = time.time() - t0
     splits = {s: len(ds.split(s)) for s in ("train", "val", "test")}
     counts = ', '.join(f'{k} {v}' for k, v in splits.items())
