@@ -346,23 +346,31 @@ def lost_frames(pose_cam, subject: Subject, K, size) -> np.ndarray:
     return lost
 
 def take_windows(J, cams, size, reach: float, min_len: int = MIN_WINDOW, what: str = "the take") -> list:
-    """Consecutive windows [start, stop) of the placed take `J` (T, 17, 3): each, centred by `_centre`, stays
-    `in_view` of every camera of `cams`, and grows one frame at a time while it does. A remainder of fewer than
-    `min_len` frames at the end is dropped; a window that cannot reach `min_len` frames elsewhere is refused."""
+    """Consecutive windows [start, stop) of the placed take `J` (T, 17, 3), each of which, centred by `_centre`,
+    stays `in_view` of every camera of `cams`. A window is the rest of the take where all of it stays in view (so a
+    take that stays in view is one window); else its length is doubled from `min_len` and then bisected, to one
+    frame short of a window that leaves the view. A remainder of fewer than `min_len` frames at the end is
+    dropped; `min_len` frames that leave the view even centred are refused."""
     T = len(J)
     def fails(s, e):           # the first camera that does not see the whole window [s, e), centred, or None
         Jw = _centre(J[s:e])
         return next((k for k, c in enumerate(cams) if not in_view(to_camera(Jw, c.R, c.t), c.K, size, reach).all()),
                     None)
     out, s = [], 0
-    while s < T:
-        e = s
-        while e < T and fails(s, e + 1) is None: e += 1
-        if e - s >= min_len: out.append((s, e)); s = e
-        elif e == T: break
-        else:
-            raise TvtiError(f"{what} cannot stay in view of camera {fails(s, e + 1)} for {min_len} frames from "
-                            f"frame {s}, even centred in the room")
+    while T - s >= min_len:
+        if fails(s, T) is None: out.append((s, T)); break
+        cam = fails(s, s + min_len)
+        if cam is not None:
+            raise TvtiError(f"{what}: frames {s} to {s + min_len - 1} cannot stay in view of camera {cam}, even "
+                            f"centred in the room (a window is at least {min_len} frames)")
+        lo, n = s + min_len, 2 * min_len                               # [s, lo) stays in view
+        while s + n < T and fails(s, s + n) is None: lo, n = s + n, 2 * n
+        hi = min(s + n, T)                                             # [s, hi) does not
+        while hi - lo > 1:
+            m = (lo + hi) // 2
+            if fails(s, m) is None: lo = m
+            else: hi = m
+        out.append((s, lo)); s = lo
     return out
 
 # %% ../nbs/03_synth.ipynb #b474c5a7
