@@ -1,12 +1,12 @@
-"""tvti-prepare as a user runs it: folders in Human3.6M's, MPI-INF-3DHP's and Ski-PTZ's official layouts (written
-by the tests with cdflib, scipy.io, h5py and OpenCV, since the releases may not be shipped) -> tvti-prepare ->
-tvti-train -> tvti-eval; bad input ends in one line and writes nothing."""
+"""tvti-prepare as a user runs it: folders in Human3.6M's, MPI-INF-3DHP's, Ski-PTZ's and 3DPW's official layouts
+(written by the tests with cdflib, scipy.io, h5py, pickle and OpenCV, since the releases may not be shipped) ->
+tvti-prepare -> tvti-train -> tvti-eval; bad input ends in one line and writes nothing."""
 import json, subprocess
 import numpy as np
 import pytest
 from conftest import command, ROOT
 from tvti.data import load_dataset
-from tvti.prepare import write_h36m_layout, write_3dhp_layout, write_ski_layout
+from tvti.prepare import write_h36m_layout, write_3dhp_layout, write_ski_layout, write_3dpw_layout
 
 TINY = ROOT / "data_samples" / "tiny"
 
@@ -106,3 +106,32 @@ def test_ski_prepare_train_eval_and_bad_input(tmp_path):
     labels.write_bytes(labels.read_bytes()[:2000])                 # a truncated download
     refused_without_output(tmp_path, "ski", (release, tmp_path / "out"),
                            "labels.h5: not a readable MATLAB or HDF5 file")
+
+
+def test_3dpw_prepare_train_eval_and_bad_input(tmp_path):
+    src = load_dataset(TINY)
+    two_views = type(src)(src.root, src.info, [s for s in src if s.view < 2])          # 16 videos of 32 frames
+    release = write_3dpw_layout(two_views, tmp_path / "3DPW", two_person=["S1_boxing.v1"],
+                                invalid={"S9_walking.v0": [20]}, scale=(1.0, 1.5))
+    out = tmp_path / "3dpw"
+    r = run(command("tvti-prepare"), "3dpw", release, out, "--size", 72, "--quiet")
+    assert r.returncode == 0, r.stderr
+    # 15 one-person videos, one of them cut in two at its invalid frame: 16 sequences of 15 x 32 - 1 frames
+    assert "16 videos, 479 frames of longer side 72 (train 224, val 128, test 127)" in r.stdout, r.stdout
+    assert "skipped 1 two-person video(s)" in r.stdout and "s1_boxing_01" in r.stdout, r.stdout
+    ds = load_dataset(out)
+    assert ds.joints == "smpl24" and all(s.pose3d.shape[1:] == (24, 3) for s in ds)
+    res = train_and_eval(tmp_path, out, "--every", 4)
+    assert res["test_frames"] == sum(len(range(0, len(s), 4)) for s in ds.split("test"))
+    # a sequence file that would run a command when unpickled is refused before it runs, and nothing is written
+    import os, pickle
+
+    class Evil:
+        def __reduce__(self): return (os.system, (f"touch {tmp_path / 'pwned'}",))
+    evil = release / "sequenceFiles" / "test" / "s9_walking_01.pkl"
+    evil.write_bytes(pickle.dumps({"sequence": "s9_walking_01", "jointPositions": [Evil()]}, protocol=2))
+    refused_without_output(tmp_path, "3dpw", (release, tmp_path / "out"),
+                           "s9_walking_01.pkl: refused: the pickle asks for posix.system")
+    assert not (tmp_path / "pwned").exists()
+    refused_without_output(tmp_path, "3dpw", (release, tmp_path / "out", "--val", "x"),
+                           "--val: 3dpw keeps the release's own validation sequences")

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-from .data import H36M_BONES, frames_tensor
+from .data import skeleton, frames_tensor
 from .stn import crop, box_to_pixels
 from .decoder import render_frame
 from .pose import fit_regressor, mpjpe, n_mpjpe, root_relative
@@ -37,7 +37,7 @@ def cluster_identity(codes, subjects, seed: int = 0) -> dict:
             "nmi": float(normalized_mutual_info_score(subjects, labels))}
 
 def video_residuals(pose3d, seq) -> torch.Tensor:
-    "(N, 17, 3) root-relative poses minus the mean root-relative pose of their video (`seq`, (N,) ids)."
+    "(N, J, 3) root-relative poses minus the mean root-relative pose of their video (`seq`, (N,) ids)."
     p = root_relative(torch.as_tensor(pose3d, dtype=torch.float32)).clone()
     seq = np.asarray(seq)
     for s in np.unique(seq):
@@ -51,7 +51,7 @@ def pose_from_code(F: dict, code: str, seed: int = 0, **phi_kw) -> dict:
     val = "val" if "val" in F else "train"
     X = {s: F[s][code] for s in F}
     phi, mu, sd, _ = fit_regressor(X["train"], F["train"]["pose3d"], X[val], F[val]["pose3d"], seed=seed, **phi_kw)
-    with torch.no_grad(): pred = phi((X["test"] - mu) / sd).view(-1, 17, 3) * 1000
+    with torch.no_grad(): pred = phi((X["test"] - mu) / sd).unflatten(1, (-1, 3)) * 1000
     seq, gt = F["test"]["seq"], F["test"]["pose3d"]
     res_gt, res_pred = video_residuals(gt, seq), video_residuals(pred, seq)
     return {"n_mpjpe": float(n_mpjpe(pred, gt)), "within_video_mpjpe": float(mpjpe(res_pred, res_gt)),
@@ -154,7 +154,7 @@ def show_swaps(grid, frames, ax_size: float = 1.6):
 
 # %% ../nbs/14_analysis.ipynb #d0bea0c0
 def _skeleton(ax, p, dims, **kw):
-    for j, q in H36M_BONES: ax.plot(p[[j, q], dims[0]], p[[j, q], dims[1]], **kw)
+    for j, q in skeleton(len(p))[2]: ax.plot(p[[j, q], dims[0]], p[[j, q], dims[1]], **kw)
 
 @torch.no_grad()
 def qualitative_figure(obj, frames, backgrounds, pred3d=None, true3d=None, size: float = 2.0):

@@ -13,9 +13,10 @@ from .core import FolderLock, hidden_name, naming_errors
 from .store import JpegFrames, JpegAppender, JPEG_QUALITY
 
 # %% auto #0
-__all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'NpyAppender', 'make_meta', 'Sequence',
-           'validate_sequence', 'Dataset', 'load_dataset', 'dataset_identity', 'identity_differences', 'SequenceWriter',
-           'DatasetWriter', 'show_frames', 'frames_tensor']
+__all__ = ['DATASET_VERSION', 'N_JOINTS', 'H36M_JOINTS', 'H36M_PARENTS', 'H36M_BONES', 'SMPL_JOINTS', 'SMPL_PARENTS',
+           'JOINT_SETS', 'skeleton', 'NpyAppender', 'make_meta', 'Sequence', 'validate_sequence', 'Dataset',
+           'load_dataset', 'dataset_identity', 'identity_differences', 'SequenceWriter', 'DatasetWriter', 'show_frames',
+           'frames_tensor']
 
 # %% ../nbs/01_data.ipynb #0a30fc4e
 DATASET_VERSION = 1
@@ -25,6 +26,19 @@ H36M_JOINTS = ["pelvis", "right_hip", "right_knee", "right_ankle", "left_hip", "
                "right_shoulder", "right_elbow", "right_wrist"]
 H36M_PARENTS = [-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15]
 H36M_BONES = [(j, p) for j, p in enumerate(H36M_PARENTS) if p >= 0]
+SMPL_JOINTS = ["pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2", "left_ankle",
+               "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar", "right_collar", "head",
+               "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+               "left_hand", "right_hand"]
+SMPL_PARENTS = [-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21]
+JOINT_SETS = {"h36m17": (H36M_JOINTS, H36M_PARENTS), "smpl24": (SMPL_JOINTS, SMPL_PARENTS)}
+
+def skeleton(joints) -> tuple[str, list, list]:
+    """The joint set `joints` (its name, or its number of joints as a pose array's shape[1] gives it) -> (name,
+    joint names, bones as (joint, parent) pairs)."""
+    for name, (names, parents) in JOINT_SETS.items():
+        if joints in (name, len(names)): return name, names, [(j, p) for j, p in enumerate(parents) if p >= 0]
+    raise TvtiError(f"joint set {joints!r}: expected one of {', '.join(JOINT_SETS)} (or their 17 or 24 joints)")
 
 # %% ../nbs/01_data.ipynb #43a953de
 class NpyAppender:
@@ -169,8 +183,9 @@ class Sequence:
                 f"{self.height}x{self.width}, labels={labels})")
 
 # %% ../nbs/01_data.ipynb #b069d65e
-def validate_sequence(path, entry: dict | None = None) -> Sequence:
-    "Check the sequence folder at `path` against the contract; return it as a `Sequence`."
+def validate_sequence(path, entry: dict | None = None, joints: str = "h36m17") -> Sequence:
+    "Check the sequence folder at `path` against the contract (poses in joint set `joints`); return it as a `Sequence`."
+    J = len(skeleton(joints)[1])
     path = Path(path)
     entry = entry or {"name": path.name}
     if not path.is_dir(): _fail(path, "sequence folder is missing")
@@ -193,15 +208,15 @@ def validate_sequence(path, entry: dict | None = None) -> Sequence:
         if a.ndim == 4: _check(p, a, np.uint8, (None, H, W, 3), T=T, video=video)
         else: _check(p, a, np.uint8, (H, W, 3))
         arrays[key] = a
-    specs = {"pose3d": (np.float32, (None, N_JOINTS, 3)), "pose2d": (np.float32, (None, N_JOINTS, 2)),
+    specs = {"pose3d": (np.float32, (None, J, 3)), "pose2d": (np.float32, (None, J, 2)),
              "bbox": (np.float32, (None, 4)), "mask": (np.uint8, (None, H, W)),
              "camera_K": (np.float32, (None, 3, 3))}
     for key, (dtype, shape) in specs.items():
         p = path/f"{key}.npy"
         if not p.exists(): continue
         a = _load_npy(p)
-        if key.startswith("pose") and a.ndim == 3 and a.shape[1] != N_JOINTS:
-            _fail(p, f"joints (shape[1]) expected {N_JOINTS} (h36m17), got {a.shape[1]}")
+        if key.startswith("pose") and a.ndim == 3 and a.shape[1] != J:
+            _fail(p, f"joints (shape[1]) expected {J} ({joints}), got {a.shape[1]}")
         _check(p, a, dtype, shape, T=T, video=video)
         if key == "mask":
             if np.asarray(a[0]).max(initial=0) > 1: _fail(p, "values expected 0 or 1 (checked on frame 0)")
@@ -230,6 +245,8 @@ class Dataset:
     def split(self, name: str) -> list[Sequence]: return [s for s in self.sequences if s.split == name]
     @property
     def n_frames(self): return sum(len(s) for s in self.sequences)
+    @property
+    def joints(self) -> str: return self.info["joints"]          # the joint set of the poses: "h36m17" or "smpl24"
     def __repr__(self):
         splits = sorted({s.split for s in self.sequences})
         return f"Dataset({str(self.root)!r}, {len(self)} sequences, {self.n_frames} frames, splits={splits})"
@@ -245,7 +262,8 @@ def load_dataset(path) -> Dataset:
     if not isinstance(info, dict): _fail(jp, "expected a JSON object")
     if info.get("version") != DATASET_VERSION:
         _fail(jp, f"field 'version' expected {DATASET_VERSION}, got {info.get('version')!r}")
-    if info.get("joints") != "h36m17": _fail(jp, f"field 'joints' expected 'h36m17', got {info.get('joints')!r}")
+    if info.get("joints") not in JOINT_SETS:
+        _fail(jp, f"field 'joints' expected one of {', '.join(map(repr, JOINT_SETS))}, got {info.get('joints')!r}")
     entries = info.get("sequences")
     if not isinstance(entries, list) or not entries: _fail(jp, "field 'sequences' expected a non-empty list")
     seen, seqs = set(), []
@@ -258,7 +276,7 @@ def load_dataset(path) -> Dataset:
             _fail(jp, f"field 'sequences[{i}].name' is not a plain folder name: {name!r}")
         if name in seen: _fail(jp, f"field 'sequences[{i}].name' repeats {name!r}")
         seen.add(name)
-        seqs.append(validate_sequence(root/name, e))
+        seqs.append(validate_sequence(root/name, e, info["joints"]))
     return Dataset(root, info, seqs)
 
 # %% ../nbs/01_data.ipynb #4f061d23
@@ -346,10 +364,10 @@ def _foreign_files(folder: Path) -> list[str]:
 class DatasetWriter:
     "Build a dataset folder at `path` under a temporary name; it appears at `path` only complete and valid."
     def __init__(self, path, overwrite: bool = False, inputs=(), store: str = "npy", quality: int = JPEG_QUALITY,
-                 **info):
+                 joints: str = "h36m17", **info):
         """`store`: how `add_sequence` keeps frames, "npy" (raw, memory-mapped) or "jpeg" (`frames/`, at `quality`);
-        `info`: extra fields of dataset.json."""
-        self.path = Path(path)
+        `joints`: the joint set of the poses; `info`: extra fields of dataset.json."""
+        self.path, self.joints = Path(path), skeleton(joints)[0]
         if store not in ("npy", "jpeg"): raise TvtiError(f"--store {store!r}: expected npy or jpeg")
         self.store, self.quality = store, quality
         for i in inputs:          # never write over, or replace a folder holding, what is being read
@@ -411,7 +429,7 @@ class DatasetWriter:
 
     def commit(self) -> Dataset:
         "Write `dataset.json`, validate, and move the folder into place (replacing an old one only now)."
-        info = {"version": DATASET_VERSION, "joints": "h36m17", **self.info, "sequences": self.entries}
+        info = {"version": DATASET_VERSION, "joints": self.joints, **self.info, "sequences": self.entries}
         save_json(info, self.tmp/"dataset.json")
         load_dataset(self.tmp)  # never publish a folder that would not load
         if self.path.exists():
@@ -449,8 +467,9 @@ def show_frames(seq: Sequence, idx=None, n: int = 4, size: float = 3.0):
             ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="yellow", lw=1))
         if seq.pose2d is not None:
             p = seq.pose2d[t]
-            for j, par in H36M_BONES:
-                colour = "red" if j in (1, 2, 3, 14, 15, 16) else "lime"
+            _, names, bones = skeleton(p.shape[0])
+            for j, par in bones:
+                colour = "red" if names[j].startswith("right") else "lime"
                 ax.plot(p[[j, par], 0], p[[j, par], 1], "-", color=colour, lw=1.2)
     fig.tight_layout()
     return fig

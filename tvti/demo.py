@@ -133,7 +133,7 @@ def draw_figures(out: Path, obj, phi: tuple, pick: list[tuple]):
     with torch.no_grad():
         batch = dict(frames=fr, backgrounds=bg, seq=torch.zeros(len(pick), dtype=torch.long))
         feats = obj.code(obj.run_model(batch, None, jitter=False))
-        pred = phi((feats - mu) / sd).view(-1, 17, 3) * 1000
+        pred = phi((feats - mu) / sd).unflatten(1, (-1, 3)) * 1000
     fig = qualitative_figure(obj, fr, bg, pred, np.stack([s.pose3d[t] for s, t in pick]))
     fig.savefig(out / "qualitative.png", dpi=80); plt.close(fig)
     fig = show_swaps(swap_grid(obj, fr, bg, crops=True), person_crops(obj, fr))

@@ -46,7 +46,7 @@ def procrustes_align(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
     return scale * X @ R + mg
 
 def p_mpjpe(pred: torch.Tensor, gt: torch.Tensor, per_frame: bool = False):
-    """Root-relative prediction aligned to the root-relative target over all 17 joints (Procrustes), then the mean
+    """Root-relative prediction aligned to the root-relative target over all joints (Procrustes), then the mean
     distance over the 16 non-root joints, without re-centring."""
     g = root_relative(gt)
     e = _per_joint(procrustes_align(root_relative(pred), g), g)
@@ -60,8 +60,9 @@ def pct_mse_2d(pred: torch.Tensor, gt: torch.Tensor, height: int, width: int):
 # %% ../nbs/13_pose.ipynb #3e2c25f2
 from .heads import ResMLP, MLP2048
 
-REGRESSORS = {"mlp": lambda d_in, width=2048: MLP2048(d_in, 51, width),
-              "resmlp": lambda d_in, width=1024: ResMLP(d_in, 51, width, 3)}
+# Φ maps a code to the root-relative pose, `d_out` = 3 x the joints (51 for Human3.6M's 17, 72 for SMPL's 24)
+REGRESSORS = {"mlp": lambda d_in, d_out=51, width=2048: MLP2048(d_in, d_out, width),
+              "resmlp": lambda d_in, d_out=51, width=1024: ResMLP(d_in, d_out, width, 3)}
 
 # %% ../nbs/13_pose.ipynb #0847fdc9
 import sys, warnings
@@ -70,7 +71,7 @@ import numpy as np
 from tqdm.auto import tqdm
 from .core import TvtiError, seed_everything
 from .config import ModelConfig, get_config
-from .data import load_dataset, Dataset, frames_tensor
+from .data import load_dataset, Dataset, frames_tensor, skeleton
 from .sizes import common_size
 from .variants import Variant, Objective, get_variant
 from .stn import box_to_pixels, pixels_to_box
@@ -86,9 +87,10 @@ def load_run(run, which: str = "best") -> Objective:
     if not ck.exists(): ck = run / "checkpoints" / "latest.pt"
     st = load_checkpoint(ck)
     check_checkpoint(ck, st, saved, run)      # checkpoints copied in from another run are refused
+    joints = saved.get("dataset", {}).get("settings", {}).get("joints", "h36m17")    # the 2D head's joints
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        obj = Objective(v, cfg)
+        obj = Objective(v, cfg, n_joints=len(skeleton(joints)[1]))
     load_objective(obj, st, ck)
     return obj.eval()
 
@@ -149,7 +151,7 @@ PHI_STEPS = 300    # Adam steps of every regressor Φ, at every label fraction
 
 def fit_regressor(Xtr, Ytr, Xval, Yval, kind: str = "mlp", steps: int = PHI_STEPS, val_every: int = 20,
                   lr: float = 1e-3, batch: int = 256, seed: int = 0, width: int | None = None):
-    """Train Φ for `steps` Adam steps on (features, (N, 17, 3) poses in mm); returns (Φ at its best validation MPJPE,
+    """Train Φ for `steps` Adam steps on (features, (N, J, 3) poses in mm); returns (Φ at its best validation MPJPE,
     feature mean, std, that MPJPE)."""
     if steps < 1 or val_every < 1:
         raise TvtiError(f"fit_regressor: steps ({steps}) and val_every ({val_every}) must be at least 1")
@@ -158,7 +160,7 @@ def fit_regressor(Xtr, Ytr, Xval, Yval, kind: str = "mlp", steps: int = PHI_STEP
     mu, sd = Xtr.mean(0), Xtr.std(0, correction=int(len(Xtr) > 1))
     # a feature constant on few labelled frames must not explode on test
     sd = sd.clamp_min(max(1e-6, 0.01 * float(sd.median())))
-    phi = REGRESSORS[kind](Xtr.shape[1], **({"width": width} if width else {}))
+    phi = REGRESSORS[kind](Xtr.shape[1], 3 * Ytr.shape[1], **({"width": width} if width else {}))
     opt = torch.optim.Adam(phi.parameters(), lr=lr)
     xtr, xval, ytr = (Xtr - mu) / sd, (Xval - mu) / sd, root_relative(Ytr).flatten(1) / 1000
     best, best_state = float("inf"), None
@@ -172,7 +174,7 @@ def fit_regressor(Xtr, Ytr, Xval, Yval, kind: str = "mlp", steps: int = PHI_STEP
         opt.zero_grad(); loss.backward(); opt.step()
         if step % val_every == 0 or step == steps:
             phi.eval()
-            with torch.no_grad(): e = mpjpe(phi(xval).view(-1, 17, 3) * 1000, Yval).item()
+            with torch.no_grad(): e = mpjpe(phi(xval).unflatten(1, (-1, 3)) * 1000, Yval).item()
             if e < best: best, best_state = e, {k: x.clone() for k, x in phi.state_dict().items()}
     if best_state is None: best = float("nan")          # validation never finite: keep the last weights
     else: phi.load_state_dict(best_state)
@@ -236,9 +238,9 @@ def evaluate(source, data, fractions=(1.0, 0.1), regressors=("mlp",), steps: int
                                              F[val_split]["pose3d"], kind, steps=steps, seed=seed)
             cache["phi", kind, f"{frac:g}", steps, seed, every] = (phi, mu, sd)
             with torch.no_grad():
-                pred = phi((F["test"]["features"] - mu) / sd).view(-1, 17, 3) * 1000
+                pred = phi((F["test"]["features"] - mu) / sd).unflatten(1, (-1, 3)) * 1000
                 # for choices made on validation subjects
-                pred_val = phi((F[val_split]["features"] - mu) / sd).view(-1, 17, 3) * 1000
+                pred_val = phi((F[val_split]["features"] - mu) / sd).unflatten(1, (-1, 3)) * 1000
             gt = F["test"]["pose3d"]
             out[kind] = {"mpjpe": mpjpe(pred, gt).item(), "n_mpjpe": n_mpjpe(pred, gt).item(),
                          "p_mpjpe": p_mpjpe(pred, gt).item(), "val_mpjpe": val,

@@ -11,7 +11,7 @@ import cv2
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, store_true
 from .core import TvtiError, cli_errors
-from .data import DatasetWriter, Dataset, load_dataset, make_meta
+from .data import DatasetWriter, Dataset, load_dataset, make_meta, H36M_JOINTS, SMPL_JOINTS
 from .store import JPEG_QUALITY
 from .background import temporal_median
 from .sizes import scale_px, scale_K
@@ -20,10 +20,11 @@ from .sizes import scale_px, scale_K
 
 # %% auto #0
 __all__ = ['H36M_SUBSET', 'H36M_CAMERAS', 'H36M_SPLITS', 'H36M_SKIP', 'MPI_JOINTS28', 'MPI17_FROM_28', 'TVTI_FROM_MPI17',
-           'MPI_SPLITS', 'MPI_CAMERAS', 'SKI_FPS', 'PICKLE_ALLOWED', 'PREPARERS', 'read_cdf', 'project',
-           'box_from_joints', 'rigid_fit', 'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m',
+           'MPI_SPLITS', 'MPI_CAMERAS', 'SKI_FPS', 'PICKLE_ALLOWED', 'PW3D_SPLITS', 'PW3D_FPS', 'PREPARERS', 'read_cdf',
+           'project', 'box_from_joints', 'rigid_fit', 'VideoFrames', 'h36m_takes', 'pooled_median', 'prepare_h36m',
            'write_h36m_layout', 'read_mat', 'read_calibration', 'fit_K', 'ImageFrames', 'mpi_takes', 'prepare_3dhp',
-           'write_3dhp_layout', 'prepare_ski', 'write_ski_layout', 'read_pickle', 'tvti_prepare']
+           'write_3dhp_layout', 'prepare_ski', 'write_ski_layout', 'read_pickle', 'valid_runs', 'read_3dpw_sequence',
+           'prepare_3dpw', 'smpl24_like', 'write_3dpw_layout', 'tvti_prepare']
 
 # %% ../nbs/02c_prepare.ipynb #f54d267c
 H36M_SUBSET = [0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27]   # of the 32 joints, in tvti's order
@@ -601,18 +602,159 @@ def read_pickle(path):
     except Exception as e:
         raise TvtiError(f"{path}: not a readable pickle ({type(e).__name__}: {e})") from None
 
+# %% ../nbs/02c_prepare.ipynb #43ed6f5d
+PW3D_SPLITS = {"train": "train", "validation": "val", "test": "test"}     # the release's folders -> tvti's splits
+PW3D_FPS = 30.0                         # the images and the SMPL fits, per the release's readme
+
+def valid_runs(valid: np.ndarray, every: int = 1, min_frames: int = 2) -> list[np.ndarray]:
+    """Indices of every `every`-th frame of each run of consecutive True in `valid` (N,), counted from the run's
+    start; runs that keep fewer than `min_frames` frames are dropped."""
+    v = np.concatenate([[False], np.asarray(valid, bool), [False]])
+    edges = np.flatnonzero(v[1:] != v[:-1]).reshape(-1, 2)          # [start, stop) of each run
+    runs = [np.arange(a, b, every) for a, b in edges]
+    return [r for r in runs if len(r) >= min_frames]
+
+def _field(d, key, path):
+    if not isinstance(d, dict) or key not in d: raise TvtiError(f"{path}: no field {key!r} (not a 3DPW sequence file?)")
+    return d[key]
+
+def read_3dpw_sequence(path) -> dict:
+    """One 3DPW sequence file -> its name, the persons' joints in each image's camera coordinates (list of (N, 24, 3),
+    mm), the intrinsics (3, 3), each person's valid images (list of (N,) bool); a malformed file is named."""
+    d = read_pickle(path)
+    J, P = _field(d, "jointPositions", path), np.asarray(_field(d, "cam_poses", path), np.float64)
+    K = np.asarray(_field(d, "cam_intrinsics", path), np.float64)
+    valid = _field(d, "campose_valid", path)
+    if P.ndim != 3 or P.shape[1:] != (4, 4): raise TvtiError(f"{path}: cam_poses expected (N, 4, 4), got {P.shape}")
+    if K.shape != (3, 3): raise TvtiError(f"{path}: cam_intrinsics expected (3, 3), got {K.shape}")
+    if not isinstance(J, (list, tuple)) or not J or len(valid) != len(J):
+        raise TvtiError(f"{path}: jointPositions and campose_valid expected one entry per person")
+    X = []
+    for j in J:
+        j = np.asarray(j, np.float64)
+        if j.shape != (len(P), 72):
+            raise TvtiError(f"{path}: jointPositions expected ({len(P)}, 72) per person, got {j.shape}")
+        Xw = j.reshape(len(P), 24, 3)                                      # world, metres
+        X.append(1000 * (np.einsum("nij,nkj->nki", P[:, :3, :3], Xw) + P[:, None, :3, 3]))
+    valid = [np.asarray(v).reshape(-1).astype(bool) for v in valid]
+    if any(len(v) != len(P) for v in valid): raise TvtiError(f"{path}: campose_valid expected {len(P)} entries")
+    return dict(name=str(d.get("sequence", Path(path).stem)), X=X, K=K, valid=valid)
+
+# %% ../nbs/02c_prepare.ipynb #239543eb
+def prepare_3dpw(root, out, every: int = 1, size: int = 256, subjects=None, store: str = "jpeg",
+                 quality: int = JPEG_QUALITY, max_frames: int | None = None, overwrite: bool = False,
+                 progress: bool = True) -> Dataset:
+    """3DPW at `root` (`sequenceFiles/{train,validation,test}/*.pkl`, `imageFiles/<sequence>/image_NNNNN.jpg`) as a tvti
+    dataset folder at `out` in SMPL's 24 joints: its single-person videos (`subjects`: only these sequence names), the
+    frames with a valid camera pose, every `every`-th, the longer side `size` pixels; 3D poses in each image's camera
+    coordinates (mm), their projection, boxes, the intrinsics, a median background, the release's split."""
+    _check_common(every, size, quality, max_frames, store)
+    root = Path(root)
+    if not root.is_dir(): raise TvtiError(f"{root}: no such folder (expected 3DPW's sequenceFiles/ and imageFiles/)")
+    for sub in ("sequenceFiles", "imageFiles"):
+        if not (root / sub).is_dir(): raise TvtiError(f"{root / sub}: missing folder")
+    files = [(f, split) for part, split in PW3D_SPLITS.items()
+             for f in sorted((root / "sequenceFiles" / part).glob("*.pkl"))]
+    if subjects:
+        unknown = sorted(set(subjects) - {f.stem for f, _ in files})
+        if unknown: raise TvtiError(f"--subjects {unknown[0]}: no sequenceFiles/*/{unknown[0]}.pkl")
+        files = [(f, s) for f, s in files if f.stem in subjects]
+    if not files: raise TvtiError(f"{root / 'sequenceFiles'}: holds no .pkl in train/, validation/ or test/")
+    info = dict(source="tvti-prepare 3dpw", root=str(root.resolve()), every=every, longer_side=size,
+                skipped_two_person=[])
+    with DatasetWriter(out, overwrite=overwrite, inputs=[root], store=store, quality=quality, joints="smpl24",
+                       **info) as w:
+        for f, split in tqdm(files, desc="tvti-prepare 3dpw", unit="video", disable=not progress):
+            q = read_3dpw_sequence(f)
+            if len(q["X"]) > 1: w.info["skipped_two_person"].append(f.stem); continue
+            images = root / "imageFiles" / q["name"]
+            runs = valid_runs(q["valid"][0], every)
+            for k, idx in enumerate(runs):
+                idx = idx[:max_frames]
+                paths = [images / f"image_{i:05d}.jpg" for i in idx]
+                missing = next((x for x in paths if not x.is_file()), None)
+                if missing: raise TvtiError(f"{missing}: missing file")
+                src = ImageFrames(paths)
+                W0, H0 = src.width, src.height
+                H, W = (size, max(1, round(size * W0 / H0))) if H0 >= W0 else (max(1, round(size * H0 / W0)), size)
+                name = q["name"] if len(runs) == 1 else f"{q['name']}-p{k}"
+                sw = w.sequence(name, split=split, subject=q["name"], action=re.sub(r"_\d+$", "", q["name"]))
+                with sw.frames(H, W, store, quality) as ap:
+                    for fr in src.frames(range(len(paths)), H, W): ap.append(fr)
+                P3 = q["X"][0][idx]
+                pose2d = scale_px(project(q["K"], P3), W / W0, H / H0).astype(np.float32)
+                for key, arr in (("pose3d", P3.astype(np.float32)), ("pose2d", pose2d),
+                                 ("bbox", box_from_joints(pose2d, H, W))): sw.save(key, arr)
+                sw.save("background", pooled_median([sw.written_frames(H, W)]))
+                sw.save_meta(make_meta(PW3D_FPS / every, H, W, K=scale_K(q["K"], W / W0, H / H0), source=str(images),
+                                       every=every, camera_moves=True,
+                                       source_frames=[int(i) for i in idx]))
+        if not w.entries:
+            raise TvtiError(f"{root}: no single-person video among the {len(files)} prepared (3DPW's two-person "
+                            "videos are skipped: the method follows one subject)")
+    return load_dataset(out)
+
+# %% ../nbs/02c_prepare.ipynb #ce98e19a
+def smpl24_like(P: np.ndarray) -> np.ndarray:
+    """(..., 17, 3) Human3.6M joints -> (..., 24, 3) in SMPL's order: the shared joints copied, the spine, neck, feet,
+    collars and hands placed from them (a stand-in skeleton for tests, not a fit of the SMPL model)."""
+    h = {n: P[..., i, :] for i, n in enumerate(H36M_JOINTS)}
+    mix = lambda a, b, w: h[a] + w * (h[b] - h[a])
+    extra = {"spine1": mix("pelvis", "spine", 0.5), "spine2": h["spine"], "spine3": mix("spine", "thorax", 0.5),
+             "neck": h["thorax"]}
+    for s in ("left", "right"):
+        extra[f"{s}_foot"] = h[f"{s}_ankle"] + 0.25 * (h[f"{s}_ankle"] - h[f"{s}_knee"])
+        extra[f"{s}_collar"] = mix("thorax", f"{s}_shoulder", 0.5)
+        extra[f"{s}_hand"] = h[f"{s}_wrist"] + 0.3 * (h[f"{s}_wrist"] - h[f"{s}_elbow"])
+    return np.stack([extra[n] if n in extra else h[n] for n in SMPL_JOINTS], -2)
+
+def write_3dpw_layout(ds, root, two_person=(), invalid=None, scale=(1.0, 1.0)):
+    """Write the labelled tvti dataset `ds` in 3DPW's layout at `root`: a sequence file and a folder of images per
+    sequence, named `<subject>_<action>_<view>` in lower case, in the split folder of its split. `two_person`: these
+    sequences get a second person; `invalid`: {sequence: frame indices whose camera pose is not valid}; `scale`: the
+    images are written resized by (sx, sy). Returns `root`."""
+    import pickle
+    root, invalid = Path(root), invalid or {}
+    folders = {"train": "train", "val": "validation", "test": "test"}
+    for s in ds:
+        name = f"{s.subject}_{s.action}_{s.view:02d}".lower()
+        T, (sx, sy) = len(s), scale
+        K = scale_K(s.K, sx, sy)
+        a = 0.02 * np.arange(T)                                          # the phone turns and walks as it films
+        R = np.stack([np.array([[np.cos(x), 0, np.sin(x)], [0, 1, 0], [-np.sin(x), 0, np.cos(x)]]) for x in a])
+        t = np.stack([0.01 * np.arange(T), np.zeros(T), 0.002 * np.arange(T)], 1)             # metres
+        cam = np.tile(np.eye(4), (T, 1, 1)); cam[:, :3, :3], cam[:, :3, 3] = R, t
+        Xc = smpl24_like(np.asarray(s.pose3d, np.float64)) / 1000                             # camera, metres
+        Xw = np.einsum("nji,nkj->nki", R, Xc - t[:, None])                                    # R^T (X - t)
+        people = [Xw] + ([Xw + [1.0, 0, 0]] if s.name in two_person else [])
+        valid = np.ones(T, bool); valid[list(invalid.get(s.name, []))] = False
+        seq = {"sequence": name, "jointPositions": [x.reshape(T, 72) for x in people], "cam_poses": cam,
+               "cam_intrinsics": K, "campose_valid": [valid.astype(np.float64) for _ in people],
+               "img_frame_ids": 2 * np.arange(T), "genders": ["m"] * len(people),
+               "poses2d": [np.zeros((T, 3, 18)) for _ in people]}         # the release's detections: not read
+        d = root / "sequenceFiles" / folders[s.split]
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{name}.pkl").write_bytes(pickle.dumps(seq, protocol=2))
+        img = root / "imageFiles" / name
+        img.mkdir(parents=True, exist_ok=True)
+        size = (round(s.width * sx), round(s.height * sy))
+        for i, f in enumerate(s.frames):
+            cv2.imwrite(str(img / f"image_{i:05d}.jpg"), cv2.resize(np.asarray(f)[..., ::-1], size),
+                        [cv2.IMWRITE_JPEG_QUALITY, 95])
+    return root
+
 # %% ../nbs/02c_prepare.ipynb #f0e63744
-PREPARERS = {"h36m": prepare_h36m, "3dhp": prepare_3dhp, "ski": prepare_ski}
+PREPARERS = {"h36m": prepare_h36m, "3dhp": prepare_3dhp, "ski": prepare_ski, "3dpw": prepare_3dpw}
 
 @call_parse
 @cli_errors("tvti-prepare")
 def tvti_prepare(
-    dataset: str,                  # the release ROOT holds: h36m (Human3.6M), 3dhp (MPI-INF-3DHP), ski (Ski-PTZ)
+    dataset: str,                  # the release ROOT holds: h36m (Human3.6M), 3dhp (MPI-INF-3DHP), ski (Ski-PTZ), 3dpw
     root: str,                     # the release as its archives unpack (e.g. Human3.6M's folder of S1, S5, ...)
     out: str,                      # the dataset folder to write (must not exist unless --overwrite)
-    every: int = None,             # keep every N-th frame (default: the paper's 5; ski: 1, its crops are sparse)
-    size: int = 256,               # stored frames are SIZE x SIZE pixels (labels and cameras follow)
-    subjects: str = None,          # comma-separated subjects to prepare (default: those the paper uses, found)
+    every: int = None,             # keep every N-th frame (default: the paper's 5; ski and 3dpw: 1)
+    size: int = 256,               # stored frames are SIZE x SIZE pixels (3dpw: the longer side; labels follow)
+    subjects: str = None,          # comma-separated subjects to prepare (default: all found; 3dpw: sequence names)
     val: str = None,               # comma-separated validation subjects (default: the paper's: h36m none, 3dhp S6,S7)
     cameras: str = None,           # 3dhp: comma-separated training cameras (default: 0,1,2,4,5,6,7,8)
     store: str = "jpeg",           # frames as JPEG files (jpeg) or raw (npy)
@@ -622,20 +764,27 @@ def tvti_prepare(
     quiet: store_true = False,     # no progress bars
 ):
     """Turn one of the paper's datasets, in its official layout, into a tvti dataset folder. Ski-PTZ's public release
-    holds crops that follow the skier, not the panning cameras' frames: its folder serves pose evaluation."""
+    holds crops that follow the skier, not the panning cameras' frames: its folder serves pose evaluation. 3DPW's
+    single-person videos are kept, in SMPL's 24 joints, with the release's own validation split."""
     if dataset not in PREPARERS: raise TvtiError(f"DATASET {dataset!r}: expected one of {', '.join(PREPARERS)}")
     t0 = time.time()
     split = lambda s: [x.strip() for x in s.split(",") if x.strip()]
-    if every is None: every = 1 if dataset == "ski" else 5
+    if every is None: every = 1 if dataset in ("ski", "3dpw") else 5
     opts = dict(every=every, size=size, store=store, quality=quality, max_frames=max_frames, overwrite=overwrite,
                 progress=not quiet)
     if subjects: opts["subjects"] = split(subjects)
-    if val is not None: opts["val"] = split(val)
+    if val is not None:
+        if dataset == "3dpw": raise TvtiError("--val: 3dpw keeps the release's own validation sequences")
+        opts["val"] = split(val)
     if cameras is not None:
         if dataset != "3dhp": raise TvtiError(f"--cameras applies to 3dhp, not to {dataset}")
         try: opts["cameras"] = [int(x) for x in split(cameras)]
         except ValueError: raise TvtiError(f"--cameras {cameras!r}: expected comma-separated camera numbers") from None
     ds = PREPARERS[dataset](root, out, **opts)
     counts = {sp: sum(len(s) for s in ds.split(sp)) for sp in ("train", "val", "test")}
-    print(f"wrote {ds.root}: {len(ds)} videos, {ds.n_frames} frames of {size}x{size} ("
+    shape = f"{size}x{size}" if dataset != "3dpw" else f"longer side {size}"
+    print(f"wrote {ds.root}: {len(ds)} videos, {ds.n_frames} frames of {shape} ("
           + ", ".join(f"{sp} {n}" for sp, n in counts.items() if n) + f"), in {time.time() - t0:.0f} s")
+    if ds.info.get("skipped_two_person"):
+        print(f"skipped {len(ds.info['skipped_two_person'])} two-person video(s), listed in dataset.json (the method "
+              "follows one subject): " + ", ".join(ds.info["skipped_two_person"]))

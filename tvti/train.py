@@ -16,7 +16,7 @@ from fastcore.script import call_parse, store_true
 from .core import (TvtiError, cli_errors, atomic_write, save_json, load_json, seed_everything, bf16_supported,
                        choose_precision, prefer_channels_last, FolderLock)
 from .config import ModelConfig, TINY, _checked, drop_retired
-from .data import load_dataset, dataset_identity, identity_differences
+from .data import load_dataset, dataset_identity, identity_differences, skeleton
 from .sizes import common_size
 from .sampling import distances_for, BatchMaker, estimate_box_size
 from .variants import Variant, get_variant, batch_options, Objective
@@ -436,7 +436,7 @@ def _build(r: _Run, ds):
     r.vb = _val_batch(_ValSeqs(ds, val_split), tc.val_frames)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore" if r.rank else "default")
-        obj = Objective(v, cfg)
+        obj = Objective(v, cfg, n_joints=len(skeleton(ds.joints)[1]))
     obj.d_pos = r.bm.sampler.d_pos
     if r.resume and obj.perceptual is not None and r.saved.get("perceptual") and \
             r.saved["perceptual"] != obj.perceptual.source:

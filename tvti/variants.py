@@ -89,13 +89,13 @@ def batch_options(v: Variant) -> dict:
 # %% ../nbs/11_variants.ipynb #5938f37c
 class Objective(nn.Module):
     """The model of one variant and everything it trains with: `forward` computes a step's loss, so that the whole
-    step can be wrapped in DistributedDataParallel."""
-    def __init__(self, variant: Variant, cfg: ModelConfig, model: TVTIModel | None = None):
+    step can be wrapped in DistributedDataParallel. `n_joints`: the joints of the 2D pose head (the dataset's set)."""
+    def __init__(self, variant: Variant, cfg: ModelConfig, model: TVTIModel | None = None, n_joints: int = 17):
         super().__init__()
         self.v, self.cfg = variant, cfg
         self.model = model or TVTIModel(cfg)
         self.perceptual = PerceptualNet(cfg.perceptual_weights) if variant.decoder else None
-        self.head2d = ResMLP(cfg.tv_dim, 34, cfg.head_width) if variant.pose2d else None
+        self.head2d = ResMLP(cfg.tv_dim, 2 * n_joints, cfg.head_width) if variant.pose2d else None
         self.disc = SceneDiscriminator(cfg.tv_dim, cfg.head_width) if variant.drnet else None
         self.d_pos = 1      # swap partners are at least this many frames apart; the trainer sets its sampler's d_pos
 
