@@ -123,6 +123,14 @@ def test_3dpw_prepare_train_eval_and_bad_input(tmp_path):
     assert ds.joints == "smpl24" and all(s.pose3d.shape[1:] == (24, 3) for s in ds)
     res = train_and_eval(tmp_path, out, "--every", 4)
     assert res["test_frames"] == sum(len(range(0, len(s), 4)) for s in ds.split("test"))
+    # ours-2d learns the 24 joints' 2D pose too, and its run is read back with a head of that size
+    r = run(command("tvti-train"), out, tmp_path / "run2d", "--preset", "ours-2d", "--steps", 2, "--d-pos", 3,
+            "--d-max", 20, "--quiet")
+    assert r.returncode == 0, r.stderr
+    import torch
+    from tvti.pose import load_run
+    obj = load_run(tmp_path / "run2d")
+    assert obj.head2d(torch.zeros(1, obj.cfg.tv_dim)).shape == (1, 48)
     # a sequence file that would run a command when unpickled is refused before it runs, and nothing is written
     import os, pickle
 
