@@ -14,8 +14,8 @@ Every video is read by `background-subtraction` (`tvti.pose.BackgroundSubtractio
 every pixel that differs from the background estimate by more than 0.1), `foreground-box` (the same with specks left
 out: the per-frame box whose median size `tvti-train` takes as the box prior's size on footage not made by tvti-synth,
 `tvti.sampling.estimate_box_size`) and `untrained` (the `untrained-ours` control of `--config` with the random weights
-of `--seed`), and by each `--run FILE:NAME=RUN` given for it (the run's best checkpoint, else its latest). Each
-predicted box is scored three ways: `best` (IoU with the best-matching labelled person; the primary score), `union`
+of `--seed`), and by each `--run FILE:NAME=RUN` given for it (its checkpoint `--which`: best, the default, else latest).
+Each predicted box is scored three ways: `best` (IoU with the best-matching labelled person; the primary score), `union`
 (with the box around every labelled person of the frame) and `who:NAME` (with one named person, on the frames that label
 them). Frames without a label are left out. OUT keeps every frame's boxes and IoUs and the means."""
 import argparse, json, sys
@@ -140,7 +140,7 @@ def figure(panels, path: Path):
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial.png")
-    fig.savefig(tmp, dpi=120)
+    fig.savefig(tmp, dpi=100)
     tmp.replace(path)
 
 
@@ -153,6 +153,8 @@ def main(argv=None):
                     help="a labelled video's file name and its tvti-ingest folder (repeat per video)")
     ap.add_argument("--run", action="append", default=[], metavar="FILE:NAME=RUN",
                     help="a tvti-train run folder trained on that video, read under NAME (repeatable)")
+    ap.add_argument("--which", choices=("best", "latest"), default="best",
+                    help="the runs' checkpoint: best (lowest validation loss, as tvti-eval reads) or latest")
     ap.add_argument("--seed", type=int, default=0, help="the untrained network's seed (default 0)")
     ap.add_argument("--config", default="tiny", help="the untrained network's configuration (default tiny)")
     ap.add_argument("--out", type=Path, help="results JSON")
@@ -177,7 +179,8 @@ def main(argv=None):
     from tvti.pose import load_run, control_source
     from tvti.sizes import scale_box
     torch.set_grad_enabled(False)
-    results, panels = {"labels": str(a.labels), "seed": a.seed, "config": a.config, "videos": {}}, []
+    results = {"labels": str(a.labels), "which": a.which, "seed": a.seed, "config": a.config, "videos": {}}
+    panels = []
     try:
         for file, data in videos:
             v = labels[file]
@@ -205,7 +208,7 @@ def main(argv=None):
             for name, run in runs.get(file, []):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    sources.append((name, load_run(run)))
+                    sources.append((name, load_run(run, a.which)))
             res = {"data": str(data), "stored_size": [seq.width, seq.height], "frames": [], "methods": {},
                    "runs": {n: str(r) for n, r in runs.get(file, [])}}
             preds = {name: predict(src, seq, frames) for name, src in sources}
