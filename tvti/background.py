@@ -11,9 +11,9 @@ from tqdm.auto import tqdm
 from .core import TvtiError, release_pages
 
 # %% auto #0
-__all__ = ['BACKGROUND_METHODS', 'random_texture', 'make_occluded_clip', 'make_pan_clip', 'masked_median', 'sample_indices',
-           'temporal_median', 'dive_background', 'sift_features', 'pair_homography', 'chain_homographies', 'Panorama',
-           'panorama_background', 'estimate_background']
+__all__ = ['BLOCK_BYTES', 'BACKGROUND_METHODS', 'random_texture', 'make_occluded_clip', 'make_pan_clip', 'masked_median',
+           'sample_indices', 'temporal_median', 'dive_background', 'sift_features', 'pair_homography',
+           'chain_homographies', 'Panorama', 'panorama_background', 'estimate_background']
 
 # %% ../nbs/02_background.ipynb #1ca17834
 def random_texture(h: int, w: int, rng: np.random.Generator, n_shapes: int | None = None) -> np.ndarray:
@@ -95,10 +95,14 @@ def sample_indices(T: int, n: int) -> np.ndarray:
     if T <= 0: raise TvtiError("no frames to sample from")
     return np.unique(np.linspace(0, T - 1, min(n, T)).round().astype(int))
 
-def temporal_median(frames, n_samples: int = 100, block_rows: int = 32, progress: bool = False) -> np.ndarray:
-    "Per-pixel median over up to `n_samples` evenly spaced frames of `frames` (T, H, W, 3) uint8 -> (H, W, 3) uint8."
+BLOCK_BYTES = 32 << 20       # the sampled rows held at once by the median
+
+def temporal_median(frames, n_samples: int = 100, block_rows: int | None = None, progress: bool = False) -> np.ndarray:
+    """Per-pixel median over up to `n_samples` evenly spaced frames of `frames` (T, H, W, 3) uint8 -> (H, W, 3) uint8,
+    `block_rows` rows at a time (default: as many as `BLOCK_BYTES` holds)."""
     T, H, W, C = frames.shape
     idx = sample_indices(T, n_samples)
+    block_rows = block_rows or max(1, BLOCK_BYTES // (len(idx) * W * C))
     out = np.empty((H, W, C), np.uint8)
     for r0 in tqdm(range(0, H, block_rows), desc="median background", disable=not progress, leave=False):
         block = np.stack([np.asarray(frames[i, r0:r0 + block_rows]) for i in idx])
