@@ -410,7 +410,8 @@ def _settings(data, run: Path, ds, rank: int, world: int, resume: bool, existed:
             if est is not None:
                 cfg = dataclasses.replace(cfg, prior_size=tuple(round(x, 3) for x in est))
                 prior_note = (f"the box prior's size is {est[0]:.2f} x {est[1]:.2f} of the frame, estimated from the "
-                              f"foreground of {used} training frames (--set prior_size=[w,h] chooses it)")
+                              f"foreground of {used} training frames, around everything that moves: with several "
+                              "people or moving things in view, set it yourself (--set prior_size=[w,h])")
                 if rank == 0: print(f"tvti-train: {prior_note}", file=sys.stderr)
         bad = sorted(set(train_options) - {f.name for f in fields(TrainConfig)})
         if bad: raise TvtiError(f"unknown training option(s): {', '.join(bad)}")
