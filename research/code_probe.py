@@ -134,6 +134,7 @@ def main(argv):
     res["_settings"] = settings
     try:
         ds = load_dataset(a.data)
+        if ds.joints != "h36m17": fail(f"{a.data}: joints {ds.joints!r}; the probe reads Human3.6M's 17 (h36m17)")
         for split in ("train", "val"):
             seqs = [s for s in ds if s.split == split]
             if not seqs: fail(f"{a.data}: no {split!r} sequences; the probe fits on train and reads validation")

@@ -44,6 +44,8 @@ def main(argv):
     seed_everything(0)
     try:
         ds = load_dataset(argv[0])
+        if ds.joints != "h36m17":
+            raise TvtiError(f"{argv[0]}: joints {ds.joints!r}; the left/right test reads Human3.6M's 17 (h36m17)")
         splits = ("train", "val", "test") if ds.split("val") else ("train", "test")  # Φ selects on train without val
         for sp in splits:
             seqs = ds.split(sp)

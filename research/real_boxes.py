@@ -69,11 +69,16 @@ def read_labels(path: Path) -> dict:
         fail(f"{path}: expected an object with a non-empty list 'videos'")
     out = {}
     for v in vids:
-        if not all(k in v for k in ("file", "width", "height", "labels")):
+        if not isinstance(v, dict) or not all(k in v for k in ("file", "width", "height", "labels")):
             fail(f"{path}: every video needs 'file', 'width', 'height' and 'labels'")
         for e in v["labels"]:
+            if not isinstance(e, dict) or "frame" not in e:
+                fail(f"{path}: {v['file']}: every label needs a 'frame' and its 'boxes'")
             for b in e.get("boxes", []):
-                x0, y0, x1, y1 = b["box"]
+                box = b.get("box") if isinstance(b, dict) else None
+                if not (isinstance(box, list) and len(box) == 4 and all(isinstance(x, (int, float)) for x in box)):
+                    fail(f"{path}: {v['file']} frame {e['frame']}: expected 'box': [x0, y0, x1, y1], got {box!r}")
+                x0, y0, x1, y1 = box
                 if not (0 <= x0 <= x1 < v["width"] and 0 <= y0 <= y1 < v["height"]):
                     fail(f"{path}: {v['file']} frame {e['frame']}: box {b['box']} is not inside "
                          f"{v['width']}x{v['height']}")

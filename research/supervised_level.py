@@ -53,6 +53,8 @@ def main(argv):
             raise TvtiError(f"STEPS must be a whole number of at least 1, got {steps!r}")
         steps = int(steps)
         ds = load_dataset(argv[0])
+        if ds.joints != "h36m17":
+            raise TvtiError(f"{argv[0]}: joints {ds.joints!r}; this study regresses Human3.6M's 17 (h36m17)")
         val = "val" if any(s.split == "val" for s in ds) else "train"
         S = {sp: crops_of(ds, sp, TINY.crop) for sp in dict.fromkeys(("train", val, "test"))}
     except (TvtiError, ValueError, OSError) as e:

@@ -111,18 +111,27 @@ def test_ski_prepare_train_eval_and_bad_input(tmp_path):
 def test_3dpw_prepare_train_eval_and_bad_input(tmp_path):
     src = load_dataset(TINY)
     two_views = type(src)(src.root, src.info, [s for s in src if s.view < 2])          # 16 videos of 32 frames
-    release = write_3dpw_layout(two_views, tmp_path / "3DPW", two_person=["S1_boxing.v1"],
-                                invalid={"S9_walking.v0": [20]}, scale=(1.0, 1.5))
+    portrait = type(src)(src.root, src.info, [s for s in two_views if s.name != "S5_walking.v1"])
+    release = write_3dpw_layout(portrait, tmp_path / "3DPW", two_person=["S1_boxing.v1"],
+                                invalid={"S9_walking.v0": [20], "S8_walking.v0": range(0, 32, 2)}, scale=(1.0, 1.5))
+    write_3dpw_layout(type(src)(src.root, src.info, [two_views["S5_walking.v1"]]), release, scale=(1.5, 1.0))
     out = tmp_path / "3dpw"
     r = run(command("tvti-prepare"), "3dpw", release, out, "--size", 72, "--quiet")
     assert r.returncode == 0, r.stderr
-    # 15 one-person videos, one of them cut in two at its invalid frame: 16 sequences of 15 x 32 - 1 frames
-    assert "16 videos, 479 frames of longer side 72 (train 224, val 128, test 127)" in r.stdout, r.stdout
+    # 14 one-person videos with a valid run, one of them cut in two at its invalid frame: 15 sequences of 14 x 32 - 1
+    assert "15 videos, 447 frames of longer side 72 (train 224, val 96, test 127)" in r.stdout, r.stdout
     assert "skipped 1 two-person video(s)" in r.stdout and "s1_boxing_01" in r.stdout, r.stdout
+    assert "skipped 1 video(s) without 2 frames in a row" in r.stdout and "s8_walking_00" in r.stdout, r.stdout
+    assert "2 frame sizes (72x48, 48x72, width x height)" in r.stderr, r.stderr         # S5_walking.v1 is landscape
     ds = load_dataset(out)
     assert ds.joints == "smpl24" and all(s.pose3d.shape[1:] == (24, 3) for s in ds)
     res = train_and_eval(tmp_path, out, "--every", 4)
     assert res["test_frames"] == sum(len(range(0, len(s), 4)) for s in ds.split("test"))
+    # the README's way: features learned elsewhere (here on tiny's 17-joint Human3.6M layout), Φ fitted on 3DPW's 24
+    r = run(command("tvti-train"), TINY, tmp_path / "elsewhere", "--steps", 2, "--quiet")
+    assert r.returncode == 0, r.stderr
+    r = run(command("tvti-eval"), tmp_path / "elsewhere", out, "--fractions", 1, "--steps", 5, "--quiet")
+    assert r.returncode == 0 and "N-MPJPE" in r.stdout, r.stderr
     # ours-2d learns the 24 joints' 2D pose too, and its run is read back with a head of that size
     r = run(command("tvti-train"), out, tmp_path / "run2d", "--preset", "ours-2d", "--steps", 2, "--d-pos", 3,
             "--d-max", 20, "--quiet")

@@ -139,6 +139,12 @@ def test_a_travelling_take_is_refused_by_default(tmp_path):
     assert "cross.bvh: S1_mocap-cross.v0: subject S1 left the frame of camera 0 at frame" in last
     assert "--bvh-travel windows" in last
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["cross.bvh"]     # nothing written
+    # a take shorter than a window (3 frames at 30 fps, 2 at 25) is refused too, rather than filmed as nothing
+    blink = travelling_bvh(tmp_path / "blink.bvh", metres=0.0, seconds=0.1)
+    r = run(command("tvti-synth"), out, *TRAVEL_ARGS, "--bvh", blink, "--bvh-travel", "windows")
+    assert r.returncode == 2 and "blink.bvh: the take has 2 frames at 25 fps, fewer than a window's 4" in r.stderr, \
+        r.stderr
+    assert not out.exists()
     # a take that stays in view is filmed as before, whole, in one sequence per camera
     still = travelling_bvh(tmp_path / "still.bvh", metres=0.0)
     r = run(command("tvti-synth"), tmp_path / "still", *TRAVEL_ARGS, "--bvh", still)

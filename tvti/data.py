@@ -151,8 +151,8 @@ class Sequence:
     subject: str | None = None
     action: str | None = None
     view: int = 0
-    pose3d: np.ndarray | None = None          # (T, 17, 3) float32, mm
-    pose2d: np.ndarray | None = None          # (T, 17, 2) float32, px
+    pose3d: np.ndarray | None = None          # (T, J, 3) float32, mm (J: 17, or 24 in smpl24)
+    pose2d: np.ndarray | None = None          # (T, J, 2) float32, px
     bbox: np.ndarray | None = None            # (T, 4) float32, px
     mask: np.ndarray | None = None            # (T, H, W) uint8
     background_gt: np.ndarray | None = None   # like background

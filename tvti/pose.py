@@ -47,7 +47,7 @@ def procrustes_align(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
 
 def p_mpjpe(pred: torch.Tensor, gt: torch.Tensor, per_frame: bool = False):
     """Root-relative prediction aligned to the root-relative target over all joints (Procrustes), then the mean
-    distance over the 16 non-root joints, without re-centring."""
+    distance over the non-root joints, without re-centring."""
     g = root_relative(gt)
     e = _per_joint(procrustes_align(root_relative(pred), g), g)
     return e if per_frame else e.mean()

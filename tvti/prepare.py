@@ -4,7 +4,7 @@
 
 # %% ../nbs/02c_prepare.ipynb #4aca96b3
 from __future__ import annotations
-import re, time
+import re, sys, time
 from pathlib import Path
 import numpy as np
 import cv2
@@ -622,21 +622,24 @@ def read_3dpw_sequence(path) -> dict:
     """One 3DPW sequence file -> its name, the persons' joints in each image's camera coordinates (list of (N, 24, 3),
     mm), the intrinsics (3, 3), each person's valid images (list of (N,) bool); a malformed file is named."""
     d = read_pickle(path)
-    J, P = _field(d, "jointPositions", path), np.asarray(_field(d, "cam_poses", path), np.float64)
-    K = np.asarray(_field(d, "cam_intrinsics", path), np.float64)
-    valid = _field(d, "campose_valid", path)
+    J, valid = _field(d, "jointPositions", path), _field(d, "campose_valid", path)
+    try:
+        P = np.asarray(_field(d, "cam_poses", path), np.float64)
+        K = np.asarray(_field(d, "cam_intrinsics", path), np.float64)
+        J, valid = [np.asarray(j, np.float64) for j in J], [np.asarray(v).reshape(-1).astype(bool) for v in valid]
+    except (TypeError, ValueError) as e:
+        raise TvtiError(f"{path}: jointPositions, cam_poses, cam_intrinsics and campose_valid expected arrays "
+                        f"({type(e).__name__}: {e})") from None
     if P.ndim != 3 or P.shape[1:] != (4, 4): raise TvtiError(f"{path}: cam_poses expected (N, 4, 4), got {P.shape}")
     if K.shape != (3, 3): raise TvtiError(f"{path}: cam_intrinsics expected (3, 3), got {K.shape}")
     if not isinstance(J, (list, tuple)) or not J or len(valid) != len(J):
         raise TvtiError(f"{path}: jointPositions and campose_valid expected one entry per person")
     X = []
     for j in J:
-        j = np.asarray(j, np.float64)
         if j.shape != (len(P), 72):
             raise TvtiError(f"{path}: jointPositions expected ({len(P)}, 72) per person, got {j.shape}")
         Xw = j.reshape(len(P), 24, 3)                                      # world, metres
         X.append(1000 * (np.einsum("nij,nkj->nki", P[:, :3, :3], Xw) + P[:, None, :3, 3]))
-    valid = [np.asarray(v).reshape(-1).astype(bool) for v in valid]
     if any(len(v) != len(P) for v in valid): raise TvtiError(f"{path}: campose_valid expected {len(P)} entries")
     return dict(name=str(d.get("sequence", Path(path).stem)), X=X, K=K, valid=valid)
 
@@ -647,7 +650,8 @@ def prepare_3dpw(root, out, every: int = 1, size: int = 256, subjects=None, stor
     """3DPW at `root` (`sequenceFiles/{train,validation,test}/*.pkl`, `imageFiles/<sequence>/image_NNNNN.jpg`) as a tvti
     dataset folder at `out` in SMPL's 24 joints: its single-person videos (`subjects`: only these sequence names), the
     frames with a valid camera pose, every `every`-th, the longer side `size` pixels; 3D poses in each image's camera
-    coordinates (mm), their projection, boxes, the intrinsics, a median background, the release's split."""
+    coordinates (mm), their projection, boxes, the intrinsics, a median background, the release's split. Videos
+    left out are listed in dataset.json: two-person ones, and those without 2 valid frames in a row."""
     _check_common(every, size, quality, max_frames, store)
     root = Path(root)
     if not root.is_dir(): raise TvtiError(f"{root}: no such folder (expected 3DPW's sequenceFiles/ and imageFiles/)")
@@ -661,7 +665,7 @@ def prepare_3dpw(root, out, every: int = 1, size: int = 256, subjects=None, stor
         files = [(f, s) for f, s in files if f.stem in subjects]
     if not files: raise TvtiError(f"{root / 'sequenceFiles'}: holds no .pkl in train/, validation/ or test/")
     info = dict(source="tvti-prepare 3dpw", root=str(root.resolve()), every=every, longer_side=size,
-                skipped_two_person=[])
+                skipped_two_person=[], skipped_no_valid_run=[])
     with DatasetWriter(out, overwrite=overwrite, inputs=[root], store=store, quality=quality, joints="smpl24",
                        **info) as w:
         for f, split in tqdm(files, desc="tvti-prepare 3dpw", unit="video", disable=not progress):
@@ -669,6 +673,7 @@ def prepare_3dpw(root, out, every: int = 1, size: int = 256, subjects=None, stor
             if len(q["X"]) > 1: w.info["skipped_two_person"].append(f.stem); continue
             images = root / "imageFiles" / q["name"]
             runs = valid_runs(q["valid"][0], every)
+            if not runs: w.info["skipped_no_valid_run"].append(f.stem); continue
             for k, idx in enumerate(runs):
                 idx = idx[:max_frames]
                 paths = [images / f"image_{i:05d}.jpg" for i in idx]
@@ -785,6 +790,12 @@ def tvti_prepare(
     shape = f"{size}x{size}" if dataset != "3dpw" else f"longer side {size}"
     print(f"wrote {ds.root}: {len(ds)} videos, {ds.n_frames} frames of {shape} ("
           + ", ".join(f"{sp} {n}" for sp, n in counts.items() if n) + f"), in {time.time() - t0:.0f} s")
-    if ds.info.get("skipped_two_person"):
-        print(f"skipped {len(ds.info['skipped_two_person'])} two-person video(s), listed in dataset.json (the method "
-              "follows one subject): " + ", ".join(ds.info["skipped_two_person"]))
+    for key, why in (("skipped_two_person", "two-person video(s) (the method follows one subject)"),
+                     ("skipped_no_valid_run", "video(s) without 2 frames in a row whose camera pose is valid")):
+        if ds.info.get(key):
+            print(f"skipped {len(ds.info[key])} {why}, listed in dataset.json: " + ", ".join(ds.info[key]))
+    sizes = sorted({(s.height, s.width) for s in ds})
+    if len(sizes) > 1:
+        print(f"tvti-prepare: the videos come in {len(sizes)} frame sizes ({', '.join(f'{w}x{h}' for h, w in sizes)}, "
+              "width x height); training and evaluation read them all at the most common one (a different aspect is "
+              "stretched)", file=sys.stderr)

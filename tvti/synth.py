@@ -432,6 +432,8 @@ def _bvh_takes(p: Preset, seed: int, bvh, bvh_splits, travel: str, cams) -> list
                 out.append((split, sname, mname, base, Jr, _seed(seed, "bvh", sname, mname), None))
             else:
                 wins = take_windows(Jr, cams[:p.views], p.size, body_reach(subj), what=f"{f}: subject {sname}")
+                if not wins: raise TvtiError(f"{f}: the take has {len(Jr)} frames at {p.fps:g} fps, fewer than a "
+                                             f"window's {MIN_WINDOW}")
                 out += [(split, sname, mname, f"{base}-w{k + 1}", _centre(Jr[a:b]), _seed(seed, "bvh", sname, mname, k),
                          (a, b)) for k, (a, b) in enumerate(wins)]
     return out
