@@ -150,6 +150,7 @@ ddp = torch.nn.parallel.DistributedDataParallel(net)
 loss = box_prior(torch.sigmoid(ddp(x[5 * rank: 5 * rank + 5])), (0.3, 0.6), (0.1, -0.2), 0.05)
 loss.backward()
 torch.save({{"loss": loss.detach(), "grads": [p.grad for p in net.parameters()]}}, {str(tmp_path)!r} + f"/r{{rank}}.pt")
+dist.barrier()          # neither process leaves while the other still talks to it
 dist.destroy_process_group()
 """)
     torchrun = Path(sys.executable).parent / "torchrun"
