@@ -335,11 +335,16 @@ def _checkout(folder) -> str:
     return f"{folder} ({r.stdout.strip()})" if r.returncode == 0 and r.stdout.strip() else str(folder)
 
 def speed_ratios(rows: list[dict]) -> list[str]:
-    "For each measurement of this code with one of the code in `--against` beside it: its images/s over theirs."
-    before = {(r["config"], r["device"], r["precision"]): r for r in rows if r.get("code") == "before"}
-    return [f"{r['config']} {r['device']} {r['precision']}: {r['images_per_s'] / b['images_per_s']:.2f}x"
-            for r in rows
-            if r.get("code", "this") == "this" and (b := before.get((r["config"], r["device"], r["precision"])))]
+    """For each measurement of this code with one of the code in `--against` beside it (in the same round): its
+    images/s over theirs; over several rounds the median ratio, then the lowest and highest and their count."""
+    key = lambda r: (r["config"], r["device"], r["precision"])
+    before = {(*key(r), r.get("round", 0)): r for r in rows if r.get("code") == "before"}
+    per = {}
+    for r in rows:
+        if r.get("code", "this") == "this" and (b := before.get((*key(r), r.get("round", 0)))):
+            per.setdefault(key(r), []).append(r["images_per_s"] / b["images_per_s"])
+    spread = lambda v: f" ({min(v):.2f}-{max(v):.2f}, {len(v)} rounds)" if len(v) > 1 else ""
+    return [f"{c} {d} {p}: {np.median(v):.2f}x{spread(v)}" for (c, d, p), v in per.items()]
 
 def _speed_data(out: Path, paper_size: int) -> tuple[Path, Path]:
     "The speed report's data: the committed `tiny` sample (made in `out` where absent), and an h36m-like set."
@@ -381,8 +386,10 @@ def _loader_rates(sets) -> dict:
         loader[name] = n / (time.perf_counter() - t0)
     return loader
 
-def _speed_markdown(rows: list[dict], peaks: dict, loader: dict, devices: list, here: str, other) -> str:
-    "speed.md: the table of the measurements, the peaks, the loader, the machine, the precision auto picks, the ratios."
+def _speed_markdown(rows: list[dict], peaks: dict, loader: dict, devices: list, here: str, other,
+                    ratios: list[str] | None = None, rounds: int = 1) -> str:
+    """speed.md: the table of the measurements (`rows`: each one's median round), the peaks, the loader, the machine,
+    the precision auto picks, the ratios (default: of `rows`)."""
     lines = ["| code | config | device | precision | frame | images/step | ms/step (median) | fastest-slowest (steps) "
              "| images/s | GFLOP/step | GFLOP/s | of peak | peak memory (MB) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -393,17 +400,31 @@ def _speed_markdown(rows: list[dict], peaks: dict, loader: dict, devices: list, 
            + f". Machine: {machine()}.")
     md += ("\n\nPrecision that `--precision auto` picks here: "
            + "; ".join(choose_precision("auto", d)[1] for d in devices) + ".")
-    if other: md += (f"\n\nCode: `this` is {here}; `before` is {other}. Images/s of this over before: "
-                     + "; ".join(speed_ratios(rows)) + ".")
+    if rounds > 1: md += (f"\n\nEvery measurement was made {rounds} times"
+                          + (", the two codes taking turns to go first" if other else "")
+                          + "; the table shows each one's median round.")
+    if other: md += (f"\n\nCode: `this` is {here}; `before` is {other}. Images/s of this over before"
+                     + (", median over rounds (lowest-highest)" if rounds > 1 else "") + ": "
+                     + "; ".join(ratios if ratios is not None else speed_ratios(rows)) + ".")
     return md
 
+def _median_rows(rows: list[dict]) -> list[dict]:
+    "Of the rounds of each measurement, the one with the median images/s (the lower middle of an even count)."
+    groups = {}
+    for r in rows: groups.setdefault((r.get("code", "this"), r["config"], r["device"], r["precision"]), []).append(r)
+    return [sorted(g, key=lambda r: r["images_per_s"])[(len(g) - 1) // 2] for g in groups.values()]
+
 def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 20, progress: bool = True,
-                 command: str | None = None, against=None) -> str:
+                 command: str | None = None, against=None, rounds: int | None = None) -> str:
     """Measure, write out/speed.md and out/speed.json, and return the markdown. `steps`: timed steps of each
     measurement (a quarter of them, at least 3, for `paper` on a CPU, where a step takes seconds). `against`: a
     folder with another checkout of tvti (an older commit) measured in the same run, each of its measurements
-    right before the same one of this code, and the ratios of images/s."""
+    beside the same one of this code, and the ratios of images/s. `rounds`: how many times every measurement is made
+    (default 3 with `against`, else 1); the pairs take turns going first, and the table shows each measurement's
+    median round."""
+    rounds = rounds if rounds is not None else (3 if against is not None else 1)
     if steps < 1: raise TvtiError(f"speed_report: steps ({steps}) must be at least 1")
+    if rounds < 1: raise TvtiError(f"speed_report: rounds ({rounds}) must be at least 1")
     other = _checkout(against) if against is not None else None
     out = _out_folder(out)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -412,19 +433,20 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
     peaks = {(d, p): peak_matmul_flops(torch.float32 if p == "fp32" else torch.bfloat16, d)
              for d in devices for p in ("fp32", "bf16")}
     rows = []
-    jobs = [(c, p, d, code) for d in devices for c in ("tiny", "paper") for p in ("fp32", "bf16")
-            for code in (["before"] if other else []) + ["this"]]
+    codes = (["before"] if other else []) + ["this"]
+    jobs = [(c, p, d, code, k) for k in range(rounds) for d in devices for c in ("tiny", "paper")
+            for p in ("fp32", "bf16") for code in (codes if k % 2 == 0 else codes[::-1])]
     here = str(Path(__file__).resolve().parents[1]) if "__file__" in globals() else str(Path.cwd().parent)
-    for c, p, d, code in tqdm(jobs, desc="speed", disable=not progress):
+    for c, p, d, code, k in tqdm(jobs, desc="speed", disable=not progress):
         tree = str(Path(against).resolve()) if code == "before" else here         # whose tvti the child imports
         r = _measure(c, p, d, code, tiny if c == "tiny" else big, steps, tree)
-        r["peak_fraction"] = r["gflops"] * 1e9 / peaks[(d, p)]; r["code"] = code; rows.append(r)
+        r["peak_fraction"] = r["gflops"] * 1e9 / peaks[(d, p)]; r["code"] = code; r["round"] = k; rows.append(r)
     loader = _loader_rates((("tiny", tiny, 4), ("paper", big, 2)))
-    md = _speed_markdown(rows, peaks, loader, devices, here, other)
+    md = _speed_markdown(_median_rows(rows), peaks, loader, devices, here, other, speed_ratios(rows), rounds)
     write_text(out / "speed.md", md + "\n")
     save_json(dict(rows=rows, peaks={f"{d}/{p}": v for (d, p), v in peaks.items()}, loader=loader, machine=machine(),
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), command=command or "speed_report",
-                   against=other, ratios=speed_ratios(rows)), out / "speed.json")
+                   against=other, ratios=speed_ratios(rows), rounds=rounds), out / "speed.json")
     return md
 
 # %% ../nbs/15_bench.ipynb #35943dda
@@ -478,6 +500,7 @@ def tvti_bench(
     # --speed: also measure the tvti checkout in this folder (e.g. an older commit, from git worktree add) and give the
     # ratios
     against: str = None,
+    rounds: int = None,           # --speed: how many times each measurement is made (default 3 with --against, else 1)
     quiet: store_true = False,    # no progress bars
 ):
     """Rerun the paper's comparisons on TVTI-Synth (Tables 1, 4, 5) with one command, measure training speed (--speed),
@@ -487,14 +510,16 @@ def tvti_bench(
     if curve and (quick or steps or phi_steps or no_controls or against):
         raise TvtiError("--curve takes --out, --cap, --data, --models, --seeds, --precision and --quiet; "
                         "its plan fixes the rest (16_curve)")
-    for k, x, lo in (("steps", steps, 1), ("phi-steps", phi_steps, 1), ("cap", cap, 1), ("paper-size", paper_size, 32)):
+    for k, x, lo in (("steps", steps, 1), ("phi-steps", phi_steps, 1), ("cap", cap, 1), ("paper-size", paper_size, 32),
+                     ("rounds", rounds, 1)):
         if x is not None and x < lo: raise TvtiError(f"--{k} must be at least {lo}, got {x}")
     try: seed_list = [int(x) for x in seeds.split(",")] if seeds else None
     except ValueError: raise TvtiError(f"--seeds {seeds!r}: expected comma-separated integers, e.g. 0,1,2") from None
     if seed_list and min(seed_list) < 0: raise TvtiError(f"--seeds {seeds!r}: seeds are whole numbers >= 0")
     if precision not in PRECISIONS:
         raise TvtiError(f"--precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
-    if against is not None and not speed: raise TvtiError("--against applies to --speed")
+    if (against is not None or rounds is not None) and not speed:
+        raise TvtiError("--against and --rounds apply to --speed")
     out = out or ("tvti-curve-out" if curve else "tvti-bench-out")
     created = not Path(out).exists()
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -507,7 +532,8 @@ def tvti_bench(
         command = " ".join(["tvti-bench", *sys.argv[1:]])
         if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, command)
         if speed:
-            print(speed_report(out, paper_size, progress=not quiet, command=command, against=against)); return
+            print(speed_report(out, paper_size, progress=not quiet, command=command, against=against, rounds=rounds))
+            return
         _bench_command(out, quick, seed_list, models, steps, phi_steps, no_controls, precision, quiet)
     except BaseException:
         # a run that stopped before writing
