@@ -10,19 +10,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
-from .core import TvtiError, save_json, load_json, atomic_write, prefer_channels_last
+from .core import TvtiError, save_json, load_json, atomic_write, prefer_channels_last, machine
 from .train import train, load_checkpoint
 from .pose import evaluate, image_free_levels, load_run, MASK_KEYS, control_source
 from .analysis import identity_analysis, within_video_gain
 from .benchplan import PLANS, CONTROL_OF, make_bench_data, _out_folder, _train_args
 
 # %% auto #0
-__all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'CURVE_FIELDS', 'MIN_POINTS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point',
-           'plateau', 'past_plateau', 'plot_curve', 'run_curve']
+__all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'MIN_POINTS', 'CURVE_FIELDS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point',
+           'plateau', 'past_plateau', 'plot_curve', 'run_curve', 'merge_runs']
 
 # %% ../nbs/16_curve.ipynb #5c83af3e
 CURVE_MODELS = {"ours": 3, "ae-stn-dec": 3, "dsl-stn-dec": 2, "css-stn-dec-split": 2, "css": 2}   # model: seeds
 PLATEAU_GAIN = 0.03          # a doubling that improves validation N-MPJPE by less than this is the plateau
+MIN_POINTS = 5               # a model's curve has at least this many points before one is skipped
 
 @dataclass
 class CurvePlan:
@@ -49,8 +50,11 @@ class CurvePlan:
         return [self.first * 2 ** k for k in range(round(np.log2(self.cap / self.first)) + 1)]
 
     def jobs(self) -> list[tuple[int, str, int]]:
-        "(steps, model, seed) in the order they are done: breadth first over the doublings."
-        return [(n, m, s) for n in self.steps() for m, k in self.models.items() for s in range(k)]
+        """(steps, model, seed) in the order they are done: run after run to the `MIN_POINTS`-th doubling, then the
+        doublings past it, breadth first."""
+        runs, steps = [(m, s) for m, k in self.models.items() for s in range(k)], self.steps()
+        return ([(n, m, s) for m, s in runs for n in steps[:MIN_POINTS]]
+                + [(n, m, s) for n in steps[MIN_POINTS:] for m, s in runs])
 
 # %% ../nbs/16_curve.ipynb #9f080b08
 def kept_path(run: Path, steps: int) -> Path: return Path(run) / "checkpoints" / f"step_{steps:06d}.pt"
@@ -77,7 +81,8 @@ def train_to(run: Path, data: Path, model: str, seed: int, steps: int, plan: Cur
 # %% ../nbs/16_curve.ipynb #438b34b0
 CURVE_FIELDS = ["model", "seed", "steps", "fraction", "n_mpjpe", "mpjpe", "p_mpjpe", "val_n_mpjpe", "box_iou",
                 *MASK_KEYS,
-                "ti_cluster_accuracy", "tv_cluster_accuracy", "within_video_gain", "train_seconds", "precision"]
+                "ti_cluster_accuracy", "tv_cluster_accuracy", "within_video_gain", "train_seconds", "precision",
+                "cpu"]
 
 def evaluate_point(source, data, model: str, seed: int, steps: int, plan: CurvePlan, precision: str = "",
                    train_seconds: float = float("nan")) -> list[dict]:
@@ -91,7 +96,7 @@ def evaluate_point(source, data, model: str, seed: int, steps: int, plan: CurveP
     common = dict(model=model, seed=seed, steps=steps, box_iou=r.get("box_iou", float("nan")),
                   **{k: r.get(k, float("nan")) for k in MASK_KEYS}, ti_cluster_accuracy=acc("I_ti"),
                   tv_cluster_accuracy=acc("I_tv"), within_video_gain=within_video_gain(ident),
-                  train_seconds=round(train_seconds, 1), precision=precision)
+                  train_seconds=round(train_seconds, 1), precision=precision, cpu=machine().split(",")[0])
     return [dict(common, fraction=float(f), **{k: d["mlp"][k] for k in ("n_mpjpe", "mpjpe", "p_mpjpe", "val_n_mpjpe")})
             for f, d in r["fractions"].items()]
 
@@ -114,8 +119,6 @@ def plateau(rows, seeds: dict | None = None, gain: float = PLATEAU_GAIN) -> dict
         n = hit[0] if hit else int(v.index[-1])
         out[m] = {"steps": int(n), "plateau": bool(hit), "val": float(v[n])}
     return out
-
-MIN_POINTS = 5               # a model's curve has at least this many points before one is skipped
 
 def past_plateau(rows, model: str, steps: int, seeds: dict | None = None, first: int = 500) -> bool:
     """Whether the point of `model` at `steps` lies more than one doubling beyond the model's plateau, and beyond the
@@ -236,3 +239,17 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
         _write_outputs(out, plan, levels, seconds + time.time() - t0, command); wrote = True
     if not wrote: _write_outputs(out, plan, levels, seconds, command)  # nothing new: all done, or past a plateau
     return load_json(out / "curve.json")
+
+# %% ../nbs/16_curve.ipynb #c2d8e4f1
+def merge_runs(published: list[dict], fresh: list[dict]) -> list[dict]:
+    """The rows of `published` with each run (model, seed) that `fresh` holds at least as many points of replaced by
+    `fresh`'s rows of it, in the published order; runs only `fresh` has come after."""
+    key = lambda r: (r["model"], int(r["seed"]))
+    def points(rows):
+        out = {}
+        for r in rows: out.setdefault(key(r), set()).add(int(r["steps"]))
+        return out
+    old, new = points(published), points(fresh)
+    take = {k for k in new if len(new[k]) >= len(old.get(k, ()))}
+    order = list(dict.fromkeys([key(r) for r in published] + [key(r) for r in fresh]))
+    return [r for k in order for r in (fresh if k in take else published) if key(r) == k]

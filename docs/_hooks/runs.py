@@ -40,9 +40,10 @@ def curve():
         done = sorted({int(r["steps"]) for r in csv.DictReader(f) if int(r["steps"]) > 0})
     plateaus = "; ".join(f"{m} {'at' if p['plateau'] else 'not yet, last complete point'} {p['steps']}"
                          for m, p in c["plateau"].items()) or "none read yet"
-    return (f"`{c['command']}`, {c['date']}: {c['points']} points, trained to "
+    cpus = "; ".join(f"{n} on {cpu}" for cpu, n in c.get("cpus", {}).items())
+    return (f"`{c['command']}`, {c['date']}: {c['points']} points" + (f" ({cpus})" if cpus else "") + ", trained to "
             f"{', '.join(map(str, done)) or 'none yet'} steps of the plan's {c['plan']['first']} to "
-            f"{c['plan']['cap']}; {c['seconds'] / 3600:.1f} h of work so far. Plateaus: {plateaus}.")
+            f"{c['plan']['cap']}; the current folder's {c['seconds'] / 3600:.1f} h of work. Plateaus: {plateaus}.")
 
 
 def speed():
