@@ -14,8 +14,15 @@ validation subjects, as the bench does, and reads N-MPJPE, MPJPE and P-MPJPE twi
 BENCH's own test videos for comparison. Beside them stand the mean training pose and the per-video mean pose of the
 test videos (an oracle that sees no image). Nothing is trained on the captured takes: they are read, not tuned on.
 
+A second read needs no Φ fitted on the bench's actions: across subjects, each captured frame of one test subject is
+given the mean pose of the 8 frames of the other test subject(s) whose codes are nearest (`across subjects (kNN)`,
+beside the other subjects' mean pose). The subjects perform the same takes, so this asks how much of the pose the
+code holds on motion it never trained on, with only a lookup between bodies. --no-controls leaves out background
+subtraction (for a second call on other checkpoints; the untrained network comes only with --untrained).
+
 Results go to OUT/heldout.json and a table on standard output."""
 import re, sys
+import numpy as np
 from pathlib import Path
 
 
@@ -105,6 +112,30 @@ def levels(bench, test_seqs) -> dict:
     return {"mean training pose": lv["global"], "each video's mean pose (oracle)": lv["per_video"]}
 
 
+KNN = 8
+
+
+def across_subjects(F: dict, seqs: list) -> dict:
+    """N-MPJPE on the frames `F` (extract_features' dict of the sequences `seqs`) when each frame of one subject is
+    given the mean root-relative pose of the KNN frames of the other subjects with the nearest codes (standardised by
+    theirs), and when it is given their mean pose; NaN with fewer than two subjects."""
+    import torch
+    from sklearn.neighbors import KNeighborsRegressor
+    from tvti.pose import n_mpjpe, root_relative
+    subj = np.array([seqs[i].subject for i in F["seq"].tolist()])
+    if len(set(subj)) < 2: return {"knn": float("nan"), "mean pose": float("nan")}
+    X = F["features"].double().numpy()
+    Y = root_relative(F["pose3d"]).flatten(1).double().numpy()
+    knn, mean = np.zeros_like(Y), np.zeros_like(Y)
+    for s in sorted(set(subj)):
+        a, b = subj == s, subj != s
+        mu, sd = X[b].mean(0), X[b].std(0).clip(1e-6)
+        knn[a] = KNeighborsRegressor(min(KNN, int(b.sum()))).fit((X[b] - mu) / sd, Y[b]).predict((X[a] - mu) / sd)
+        mean[a] = Y[b].mean(0)
+    err = lambda p: n_mpjpe(torch.as_tensor(p, dtype=torch.float32).view(len(Y), -1, 3), F["pose3d"]).item()
+    return {"knn": err(knn), "mean pose": err(mean)}
+
+
 def score(obj, bench, heldout, args) -> dict:
     """Φ fitted on BENCH's train subjects, chosen on its val subjects, read on the captured takes and on BENCH's test
     videos."""
@@ -115,10 +146,12 @@ def score(obj, bench, heldout, args) -> dict:
     for name, test in (("captured takes", heldout), ("bench test videos", bench)):
         cache = dict(base)
         cache["test", e] = extract_features(obj, test, "test", every=e)
+        if test is heldout: cache_captured = cache["test", e]
         r = evaluate(obj, bench, args.fractions, ("mlp",), steps=args.phi_steps, seed=args.seed, every=e, cache=cache)
         out[name] = {f: {k: d["mlp"][k] for k in ("n_mpjpe", "mpjpe", "p_mpjpe")} for f, d in r["fractions"].items()}
         if "mask_iou" in r:
             out[name]["mask_iou"] = r["mask_iou"]
+    out["captured takes, across subjects"] = across_subjects(cache_captured, list(heldout))
     return out
 
 
@@ -133,6 +166,7 @@ def main(argv=None):
     ap.add_argument("--which", default="best",
                     help="each RUN's checkpoint: best (default), latest, or e.g. step_001000")
     ap.add_argument("--untrained", action="store_true", help="also an untrained ours network (seed --seed)")
+    ap.add_argument("--no-controls", action="store_true", help="leave out background subtraction")
     ap.add_argument("--bvh", help="comma-separated BVH files (default: every .bvh in ../shared/data/mocap)")
     ap.add_argument("--fractions", default="1,0.1", help="label fractions of Φ (default 1,0.1)")
     ap.add_argument("--phi-steps", type=int, default=200, help="optimiser steps of each Φ (default 200, as the bench)")
@@ -164,7 +198,10 @@ def main(argv=None):
         if args.untrained:
             sources.append((f"untrained ours (seed {args.seed})",
                             lambda: control_source("untrained-ours", args.seed)))
-        sources.append(("background subtraction", lambda: control_source("background-subtraction", 0)))
+        if not args.no_controls:
+            sources.append(("background subtraction", lambda: control_source("background-subtraction", 0)))
+        if not sources:
+            fail("nothing to read: give RUN folders or --untrained, or leave out --no-controls")
         out.mkdir(parents=True, exist_ok=True)
         heldout = make_heldout(bench, out, bvh, progress=not args.quiet)
         res = dict(bench=str(Path(args.bench).resolve()), takes=[f.name for f in bvh],
@@ -183,9 +220,13 @@ def main(argv=None):
     f0 = f"{max(args.fractions):g}"
     print(f"N-MPJPE (mm), Φ fitted with {float(f0):.0%} of the labels of {args.bench}'s training subjects, "
           "chosen on its validation subjects")
-    print(f"{'source':<44} {'captured takes':>15} {'bench test':>11}")
+    print(f"{'source':<44} {'captured takes':>15} {'bench test':>11} {'across subjects (kNN)':>22}")
     for name, r in res["sources"].items():
-        print(f"{name:<44} {r['captured takes'][f0]['n_mpjpe']:15.1f} {r['bench test videos'][f0]['n_mpjpe']:11.1f}")
+        print(f"{name:<44} {r['captured takes'][f0]['n_mpjpe']:15.1f} {r['bench test videos'][f0]['n_mpjpe']:11.1f}"
+              f" {r['captured takes, across subjects']['knn']:22.1f}")
+    if res["sources"]:
+        print(f"{'the other subjects' + chr(39) + ' mean pose':<44} {'':>15} {'':>11} "
+              f"{next(iter(res['sources'].values()))['captured takes, across subjects']['mean pose']:22.1f}")
     captured, own = res["levels"]["captured takes"], res["levels"]["bench test videos"]
     for name in captured:
         print(f"{name:<44} {captured[name]['n_mpjpe']:15.1f} {own[name]['n_mpjpe']:11.1f}")
