@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Pose from frozen features on motion the generator never made: captured takes performed by the test subjects.
 
-    python research/heldout_motion.py BENCH OUT [RUN ...] [--which step_001000] [--untrained] [--bvh F1,F2]
-                                   [--fractions 1,0.1] [--phi-steps 200] [--every 4] [--seed 0]
+    python research/heldout_motion.py BENCH OUT [RUN ...] [--which step_001000] [--untrained] [--no-controls]
+                                   [--bvh F1,F2] [--fractions 1,0.1] [--phi-steps 200] [--every 4] [--seed 0]
 
 BENCH is a TVTI-Synth room dataset (e.g. the bench's h36m-like set, `tvti-bench-out/data/h36m-like`). The tool films
 the BVH takes (default: every .bvh in ../shared/data/mocap, CMU motion capture) with BENCH's test subjects, in its
@@ -115,14 +115,14 @@ def levels(bench, test_seqs) -> dict:
 KNN = 8
 
 
-def across_subjects(F: dict, seqs: list) -> dict:
-    """N-MPJPE on the frames `F` (extract_features' dict of the sequences `seqs`) when each frame of one subject is
-    given the mean root-relative pose of the KNN frames of the other subjects with the nearest codes (standardised by
-    theirs), and when it is given their mean pose; NaN with fewer than two subjects."""
+def across_subjects(F: dict) -> dict:
+    """N-MPJPE on the frames `F` (extract_features' dict, whose `subjects` names each frame's) when each frame of one
+    subject is given the mean root-relative pose of the KNN frames of the other subjects with the nearest codes
+    (standardised by theirs), and when it is given their mean pose; NaN with fewer than two subjects."""
     import torch
     from sklearn.neighbors import KNeighborsRegressor
     from tvti.pose import n_mpjpe, root_relative
-    subj = np.array([seqs[i].subject for i in F["seq"].tolist()])
+    subj = np.asarray(F["subjects"])
     if len(set(subj)) < 2: return {"knn": float("nan"), "mean pose": float("nan")}
     X = F["features"].double().numpy()
     Y = root_relative(F["pose3d"]).flatten(1).double().numpy()
@@ -146,12 +146,12 @@ def score(obj, bench, heldout, args) -> dict:
     for name, test in (("captured takes", heldout), ("bench test videos", bench)):
         cache = dict(base)
         cache["test", e] = extract_features(obj, test, "test", every=e)
-        if test is heldout: cache_captured = cache["test", e]
+        if test is heldout:
+            out["captured takes, across subjects"] = across_subjects(cache["test", e])
         r = evaluate(obj, bench, args.fractions, ("mlp",), steps=args.phi_steps, seed=args.seed, every=e, cache=cache)
         out[name] = {f: {k: d["mlp"][k] for k in ("n_mpjpe", "mpjpe", "p_mpjpe")} for f, d in r["fractions"].items()}
         if "mask_iou" in r:
             out[name]["mask_iou"] = r["mask_iou"]
-    out["captured takes, across subjects"] = across_subjects(cache_captured, list(heldout))
     return out
 
 

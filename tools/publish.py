@@ -24,22 +24,29 @@ KINDS = {"quickstart": ("quickstart", ("results.md", "run.json", "qualitative.pn
 
 def publish_curve(src: Path, dst: Path):
     """The folder's runs merged into the published curve (a run replaced only by a folder holding as many of its
-    points); the figure and curve.json's plateaus drawn again from the merged rows."""
-    import pandas as pd
-    from tvti.core import load_json, save_json
-    from tvti.curve import merge_runs, plot_curve, plateau, CURVE_FIELDS
-    read = lambda f: pd.read_csv(f).to_dict("records") if f.is_file() else []
+    points); the figure, the plateaus and the skipped points drawn again from the merged rows. Everything is computed
+    before anything is written, and each file is replaced whole."""
+    import pandas as pd, matplotlib.pyplot as plt
+    from dataclasses import asdict
+    from tvti.core import load_json, save_json, atomic_write
+    from tvti.curve import merge_runs, plot_curve, plateau, past_plateau, CURVE_FIELDS, CurvePlan
+    read = lambda f: pd.read_csv(f, float_precision="round_trip").to_dict("records") if f.is_file() else []
     rows = merge_runs(read(dst / "curve.csv"), read(src / "curve.csv"))
     info = load_json(src / "curve.json")
-    seeds = info["plan"]["models"]
+    plan = CurvePlan(**{**info["plan"], "fractions": tuple(info["plan"]["fractions"])})
     df = pd.DataFrame(rows, columns=CURVE_FIELDS)
-    df.to_csv(dst / "curve.csv.new", index=False); (dst / "curve.csv.new").replace(dst / "curve.csv")
-    plot_curve(rows, dst / "curve.png", levels=info["image_free_levels"], seeds=seeds)
-    runs = df.drop_duplicates(["model", "seed", "steps"])
-    info.update(plateau=plateau(rows, seeds), points=len(runs),
-                cpus={str(c): int(n) for c, n in runs.groupby(runs["cpu"].fillna("?"))["steps"].size().items()})
+    fig = plot_curve(rows, levels=info["image_free_levels"], seeds=plan.models)
+    points = df.drop_duplicates(["model", "seed", "steps"])
+    have = {(m, int(n)) for m, n in zip(points["model"], points["steps"])}
+    info.update(plan=asdict(plan), plateau=plateau(rows, plan.models), points=len(points),
+                skipped={m: v for m in plan.models if (v := [n for n in plan.steps() if (m, n) not in have
+                                                             and past_plateau(rows, m, n, plan.models, plan.first)])},
+                cpus={str(c): int(n) for c, n in points.groupby(points["cpu"].fillna("?"))["steps"].size().items()})
+    with atomic_write(dst / "curve.csv", "w") as f: df.to_csv(f, index=False)
+    with atomic_write(dst / "curve.png") as f: fig.savefig(f, format="png", dpi=90)
+    plt.close(fig)
     save_json(info, dst / "curve.json")
-    print(f"merged {src} into {dst}: curve.csv ({len(runs)} points), curve.png, curve.json")
+    print(f"merged {src} into {dst}: curve.csv ({len(points)} points), curve.png, curve.json")
 
 def main(argv):
     if len(argv) != 2 or argv[0] not in KINDS:

@@ -388,8 +388,8 @@ def _loader_rates(sets) -> dict:
 
 def _speed_markdown(rows: list[dict], peaks: dict, loader: dict, devices: list, here: str, other,
                     ratios: list[str] | None = None, rounds: int = 1) -> str:
-    """speed.md: the table of the measurements (`rows`: each one's median round), the peaks, the loader, the machine,
-    the precision auto picks, the ratios (default: of `rows`)."""
+    """speed.md: the table of the measurements (`rows`: one round of each, `_median_rows`), the peaks, the loader, the
+    machine, the precision auto picks, the ratios (default: of `rows`)."""
     lines = ["| code | config | device | precision | frame | images/step | ms/step (median) | fastest-slowest (steps) "
              "| images/s | GFLOP/step | GFLOP/s | of peak | peak memory (MB) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -402,17 +402,29 @@ def _speed_markdown(rows: list[dict], peaks: dict, loader: dict, devices: list, 
            + "; ".join(choose_precision("auto", d)[1] for d in devices) + ".")
     if rounds > 1: md += (f"\n\nEvery measurement was made {rounds} times"
                           + (", the two codes taking turns to go first" if other else "")
-                          + "; the table shows each one's median round.")
+                          + ("; the table shows both rows of the round with the median ratio." if other
+                             else "; the table shows each one's median round."))
     if other: md += (f"\n\nCode: `this` is {here}; `before` is {other}. Images/s of this over before"
                      + (", median over rounds (lowest-highest)" if rounds > 1 else "") + ": "
                      + "; ".join(ratios if ratios is not None else speed_ratios(rows)) + ".")
     return md
 
 def _median_rows(rows: list[dict]) -> list[dict]:
-    "Of the rounds of each measurement, the one with the median images/s (the lower middle of an even count)."
-    groups = {}
-    for r in rows: groups.setdefault((r.get("code", "this"), r["config"], r["device"], r["precision"]), []).append(r)
-    return [sorted(g, key=lambda r: r["images_per_s"])[(len(g) - 1) // 2] for g in groups.values()]
+    """The rows the table shows, one round of each measurement: where both codes were measured, both rows of the round
+    whose ratio is the median (so the two rows give the reported ratio), else the round with the median images/s (the
+    lower middle of an even count)."""
+    by = {}
+    for r in rows:
+        by.setdefault((r["config"], r["device"], r["precision"]), {}).setdefault(r.get("code", "this"), {})[
+            r.get("round", 0)] = r
+    out, mid = [], lambda v: v[(len(v) - 1) // 2]
+    for codes in by.values():
+        if {"before", "this"} <= set(codes):
+            ratio = lambda n: codes["this"][n]["images_per_s"] / codes["before"][n]["images_per_s"]
+            n = mid(sorted(set(codes["before"]) & set(codes["this"]), key=ratio))
+            out += [g[n] for g in codes.values()]
+        else: out += [mid(sorted(g.values(), key=lambda r: r["images_per_s"])) for g in codes.values()]
+    return out
 
 def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int = 20, progress: bool = True,
                  command: str | None = None, against=None, rounds: int | None = None) -> str:
@@ -420,8 +432,8 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
     measurement (a quarter of them, at least 3, for `paper` on a CPU, where a step takes seconds). `against`: a
     folder with another checkout of tvti (an older commit) measured in the same run, each of its measurements
     beside the same one of this code, and the ratios of images/s. `rounds`: how many times every measurement is made
-    (default 3 with `against`, else 1); the pairs take turns going first, and the table shows each measurement's
-    median round."""
+    (default 3 with `against`, else 1); the pairs take turns going first, and the table shows one round of each
+    (`_median_rows`)."""
     rounds = rounds if rounds is not None else (3 if against is not None else 1)
     if steps < 1: raise TvtiError(f"speed_report: steps ({steps}) must be at least 1")
     if rounds < 1: raise TvtiError(f"speed_report: rounds ({rounds}) must be at least 1")

@@ -37,10 +37,13 @@ def bench():
 def curve():
     c = _json("bench/curve.json")
     with open(DOCS / "bench/curve.csv", newline="") as f:
-        done = sorted({int(r["steps"]) for r in csv.DictReader(f) if int(r["steps"]) > 0})
+        rows = list(csv.DictReader(f))
+    done = sorted({int(r["steps"]) for r in rows if int(r["steps"]) > 0})
+    points = {}
+    for r in rows: points.setdefault(r.get("cpu") or "CPU not recorded", set()).add((r["model"], r["seed"], r["steps"]))
     plateaus = "; ".join(f"{m} {'at' if p['plateau'] else 'not yet, last complete point'} {p['steps']}"
                          for m, p in c["plateau"].items()) or "none read yet"
-    cpus = "; ".join(f"{n} on {cpu}" for cpu, n in c.get("cpus", {}).items())
+    cpus = "; ".join(f"{len(p)} on {cpu}" for cpu, p in sorted(points.items()))
     return (f"`{c['command']}`, {c['date']}: {c['points']} points" + (f" ({cpus})" if cpus else "") + ", trained to "
             f"{', '.join(map(str, done)) or 'none yet'} steps of the plan's {c['plan']['first']} to "
             f"{c['plan']['cap']}; the current folder's {c['seconds'] / 3600:.1f} h of work. Plateaus: {plateaus}.")
