@@ -284,6 +284,14 @@ def test_heldout_motion_on_the_sample(tmp_path, shared_data):
         assert np.isfinite(v["captured takes"]["1"]["n_mpjpe"])
         # the sample has one test subject, so there is no other body to look the poses up in
         assert np.isnan(v["captured takes, across subjects"]["knn"]) and len(test_subjects) == 1
+    # the read across subjects alone, on the takes filmed above, with background subtraction's silhouettes
+    r = run(HELDOUT_TOOL, TINY, tmp_path / "out", "--across-only", "--bvh", take, "--every", 8, "--quiet")
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "out" / "heldout.json").read_text())
+    assert res["across_only"] and list(res["sources"]) == ["background subtraction"]
+    assert list(res["sources"]["background subtraction"]) == ["captured takes, across subjects"]
+    r = run(HELDOUT_TOOL, TINY, tmp_path / "out", "--no-controls")
+    assert r.returncode == 2 and "nothing to read" in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = run(HELDOUT_TOOL, TINY, tmp_path / "out", "--bvh", tmp_path / "none.bvh")
     assert (r.returncode == 2 and "--bvh" in r.stderr and "no such file" in r.stderr
             and "Traceback" not in r.stderr), r.stderr
