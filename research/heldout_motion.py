@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Pose from frozen features on motion the generator never made: captured takes performed by the test subjects.
 
-    python research/heldout_motion.py BENCH OUT [RUN ...] [--which step_001000] [--untrained] [--no-controls]
-                                   [--across-only] [--bvh F1,F2] [--fractions 1,0.1] [--phi-steps 200] [--every 4]
-                                   [--seed 0]
+    python research/heldout_motion.py BENCH OUT [RUN ...] [--which step_001000] [--untrained] [--bvh F1,F2]
+                                   [--fractions 1,0.1] [--phi-steps 200] [--every 4] [--seed 0]
 
 BENCH is a TVTI-Synth room dataset (e.g. the bench's h36m-like set, `tvti-bench-out/data/h36m-like`). The tool films
 the BVH takes (default: every .bvh in ../shared/data/mocap, CMU motion capture) with BENCH's test subjects, in its
@@ -15,16 +14,8 @@ validation subjects, as the bench does, and reads N-MPJPE, MPJPE and P-MPJPE twi
 BENCH's own test videos for comparison. Beside them stand the mean training pose and the per-video mean pose of the
 test videos (an oracle that sees no image). Nothing is trained on the captured takes: they are read, not tuned on.
 
-A second read needs no Φ fitted on the bench's actions: across subjects, each captured frame of one test subject is
-given the mean pose of the 8 frames of the other test subject(s) whose codes are nearest (`across subjects (kNN)`,
-beside the other subjects' mean pose). The subjects perform the same takes, so this asks how much of the pose the
-code holds on motion it never trained on, with only a lookup between bodies. --no-controls leaves out background
-subtraction (for a second call on other checkpoints; the untrained network comes only with --untrained), and
---across-only reads only this, which needs no features of BENCH itself.
-
 Results go to OUT/heldout.json and a table on standard output."""
 import re, sys
-import numpy as np
 from pathlib import Path
 
 
@@ -114,44 +105,16 @@ def levels(bench, test_seqs) -> dict:
     return {"mean training pose": lv["global"], "each video's mean pose (oracle)": lv["per_video"]}
 
 
-KNN = 8
-
-
-def across_subjects(F: dict) -> dict:
-    """N-MPJPE on the frames `F` (extract_features' dict, whose `subjects` names each frame's) when each frame of one
-    subject is given the mean root-relative pose of the KNN frames of the other subjects with the nearest codes
-    (standardised by theirs), and when it is given their mean pose; NaN with fewer than two subjects."""
-    import torch
-    from sklearn.neighbors import KNeighborsRegressor
-    from tvti.pose import n_mpjpe, root_relative
-    subj = np.asarray(F["subjects"])
-    if len(set(subj)) < 2: return {"knn": float("nan"), "mean pose": float("nan")}
-    X = F["features"].double().numpy()
-    Y = root_relative(F["pose3d"]).flatten(1).double().numpy()
-    knn, mean = np.zeros_like(Y), np.zeros_like(Y)
-    for s in sorted(set(subj)):
-        a, b = subj == s, subj != s
-        mu, sd = X[b].mean(0), X[b].std(0).clip(1e-6)
-        knn[a] = KNeighborsRegressor(min(KNN, int(b.sum()))).fit((X[b] - mu) / sd, Y[b]).predict((X[a] - mu) / sd)
-        mean[a] = Y[b].mean(0)
-    err = lambda p: n_mpjpe(torch.as_tensor(p, dtype=torch.float32).view(len(Y), -1, 3), F["pose3d"]).item()
-    return {"knn": err(knn), "mean pose": err(mean)}
-
-
 def score(obj, bench, heldout, args) -> dict:
     """Φ fitted on BENCH's train subjects, chosen on its val subjects, read on the captured takes and on BENCH's test
     videos."""
     from tvti.pose import evaluate, extract_features
     e = args.every
-    if args.across_only:
-        return {"captured takes, across subjects": across_subjects(extract_features(obj, heldout, "test", every=e))}
     base = {(sp, e): extract_features(obj, bench, sp, every=e) for sp in ("train", "val")}
     out = {}
     for name, test in (("captured takes", heldout), ("bench test videos", bench)):
         cache = dict(base)
         cache["test", e] = extract_features(obj, test, "test", every=e)
-        if test is heldout:
-            out["captured takes, across subjects"] = across_subjects(cache["test", e])
         r = evaluate(obj, bench, args.fractions, ("mlp",), steps=args.phi_steps, seed=args.seed, every=e, cache=cache)
         out[name] = {f: {k: d["mlp"][k] for k in ("n_mpjpe", "mpjpe", "p_mpjpe")} for f, d in r["fractions"].items()}
         if "mask_iou" in r:
@@ -170,9 +133,6 @@ def main(argv=None):
     ap.add_argument("--which", default="best",
                     help="each RUN's checkpoint: best (default), latest, or e.g. step_001000")
     ap.add_argument("--untrained", action="store_true", help="also an untrained ours network (seed --seed)")
-    ap.add_argument("--no-controls", action="store_true", help="leave out background subtraction")
-    ap.add_argument("--across-only", action="store_true",
-                    help="only the read across subjects (no Φ fitted on BENCH: minutes instead of tens of minutes)")
     ap.add_argument("--bvh", help="comma-separated BVH files (default: every .bvh in ../shared/data/mocap)")
     ap.add_argument("--fractions", default="1,0.1", help="label fractions of Φ (default 1,0.1)")
     ap.add_argument("--phi-steps", type=int, default=200, help="optimiser steps of each Φ (default 200, as the bench)")
@@ -204,15 +164,12 @@ def main(argv=None):
         if args.untrained:
             sources.append((f"untrained ours (seed {args.seed})",
                             lambda: control_source("untrained-ours", args.seed)))
-        if not args.no_controls:
-            sources.append(("background subtraction", lambda: control_source("background-subtraction", 0)))
-        if not sources:
-            fail("nothing to read: give RUN folders or --untrained, or leave out --no-controls")
+        sources.append(("background subtraction", lambda: control_source("background-subtraction", 0)))
         out.mkdir(parents=True, exist_ok=True)
         heldout = make_heldout(bench, out, bvh, progress=not args.quiet)
         res = dict(bench=str(Path(args.bench).resolve()), takes=[f.name for f in bvh],
                    test_subjects=sorted({s.subject for s in heldout}), heldout_frames=sum(len(s) for s in heldout),
-                   every=args.every, phi_steps=args.phi_steps, seed=args.seed, across_only=args.across_only,
+                   every=args.every, phi_steps=args.phi_steps, seed=args.seed,
                    levels={"captured takes": levels(bench, heldout),
                            "bench test videos": levels(bench, bench.split("test"))},
                    sources={})
@@ -226,15 +183,9 @@ def main(argv=None):
     f0 = f"{max(args.fractions):g}"
     print(f"N-MPJPE (mm), Φ fitted with {float(f0):.0%} of the labels of {args.bench}'s training subjects, "
           "chosen on its validation subjects")
-    print(f"{'source':<44} {'captured takes':>15} {'bench test':>11} {'across subjects (kNN)':>22}")
-    nan = {f0: {"n_mpjpe": float("nan")}}
+    print(f"{'source':<44} {'captured takes':>15} {'bench test':>11}")
     for name, r in res["sources"].items():
-        across = r["captured takes, across subjects"]["knn"]
-        print(f"{name:<44} {r.get('captured takes', nan)[f0]['n_mpjpe']:15.1f} "
-              f"{r.get('bench test videos', nan)[f0]['n_mpjpe']:11.1f} {across:22.1f}")
-    if res["sources"]:
-        print(f"{'the other subjects' + chr(39) + ' mean pose':<44} {'':>15} {'':>11} "
-              f"{next(iter(res['sources'].values()))['captured takes, across subjects']['mean pose']:22.1f}")
+        print(f"{name:<44} {r['captured takes'][f0]['n_mpjpe']:15.1f} {r['bench test videos'][f0]['n_mpjpe']:11.1f}")
     captured, own = res["levels"]["captured takes"], res["levels"]["bench test videos"]
     for name in captured:
         print(f"{name:<44} {captured[name]['n_mpjpe']:15.1f} {own[name]['n_mpjpe']:11.1f}")
