@@ -30,7 +30,7 @@ def publish_curve(src: Path, dst: Path):
     from dataclasses import asdict
     from tvti.core import load_json, save_json, atomic_write
     from tvti.curve import merge_runs, plot_curve, plateau, past_plateau, CURVE_FIELDS, CurvePlan
-    read = lambda f: pd.read_csv(f, float_precision="round_trip").to_dict("records") if f.is_file() else []
+    read = lambda f: pd.read_csv(f).to_dict("records") if f.is_file() else []      # pandas 3 reads floats exactly
     rows = merge_runs(read(dst / "curve.csv"), read(src / "curve.csv"))
     info = load_json(src / "curve.json")
     plan = CurvePlan(**{**info["plan"], "fractions": tuple(info["plan"]["fractions"])})
