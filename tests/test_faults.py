@@ -304,8 +304,10 @@ def _wait_for(path: Path, proc, seconds: float = 120):
 def test_a_second_training_into_a_busy_run_folder_is_refused_and_the_first_resumes_exactly(tmp_path):
     import csv, json
     out = tmp_path / "run"
+    # long enough to outlive the three refused commands below (about 4 s each, the imports): 20 steps did not on a
+    # 2-core AMD EPYC, where the first run finished before the last refusal
     first = subprocess.Popen(
-        [command("tvti-train"), str(TINY), str(out), "--steps", "20", "--val-every", "10", "--quiet"],
+        [command("tvti-train"), str(TINY), str(out), "--steps", "100", "--val-every", "50", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(out / ".tvti.lock", first)
     second = run(command("tvti-train"), TINY, out, "--steps", "20", "--preset", "dsl", "--quiet")
@@ -315,13 +317,14 @@ def test_a_second_training_into_a_busy_run_folder_is_refused_and_the_first_resum
     for resume in ([], ["--resume"]):         # a resume of the live run is refused the same way
         r = run(command("tvti-train"), TINY, out, "--steps", "30", *resume, "--quiet")
         assert r.returncode == 2 and "in use by process" in r.stderr, r.stderr
-    assert first.wait(300) == 0, first.communicate()
+    assert first.poll() is None                # the refusals above met a live run
+    assert first.wait(600) == 0, first.communicate()
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["variant"]["name"] == "ours" and not (out / ".tvti.lock").exists()
-    r = run(command("tvti-train"), TINY, out, "--steps", "30", "--val-every", "10", "--resume", "--quiet")
-    assert r.returncode == 0 and "at step 30" in r.stdout, r.stderr
+    r = run(command("tvti-train"), TINY, out, "--steps", "110", "--val-every", "50", "--resume", "--quiet")
+    assert r.returncode == 0 and "at step 110" in r.stdout, r.stderr
     with open(out / "log.csv") as f: steps = [int(x["step"]) for x in csv.DictReader(f)]
-    assert steps == sorted(set(steps)) and steps[-1] == 30, steps          # one run's log, not two interleaved
+    assert steps == sorted(set(steps)) and steps[-1] == 110, steps        # one run's log, not two interleaved
 
 
 def test_a_second_writer_of_a_dataset_folder_is_refused_and_the_first_keeps_its_temporary_folder(tmp_path):
