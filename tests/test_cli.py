@@ -132,6 +132,7 @@ def test_bench_command(tmp_path):
 def test_bench_curve_command(tmp_path):
     """The learning curve from the command line: css to one point on the committed sample, its outputs, a rerun that
     computes nothing, bad options."""
+    import pandas as pd
     from conftest import ROOT
     out, tiny = tmp_path / "curve", ROOT / "data_samples" / "tiny"
     args = (command("tvti-bench"), "--curve", "--out", out, "--data", tiny, "--cap", "500", "--models", "css",
@@ -146,13 +147,20 @@ def test_bench_curve_command(tmp_path):
     stamps = {p: p.stat().st_mtime_ns for p in (out / "points").iterdir()}
     r = run(*args, timeout=300)
     assert r.returncode == 0 and {p: p.stat().st_mtime_ns for p in (out / "points").iterdir()} == stamps, r.stderr
+    # a new folder that reuses this curve takes its points and trains nothing
+    again = tmp_path / "again"
+    r = run(*[again if a == out else a for a in args], "--reuse", out / "curve.csv", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (again / "points").iterdir()) == points and not (again / "runs").exists()
+    assert pd.read_csv(again / "curve.csv").equals(pd.read_csv(out / "curve.csv"))
     for bad, says in ((["--cap", "3000"], "not a doubling of first 500"),
                       (["--models", "ours,drnet"], "drnet not in the curve's models"),
-                      (["--seeds", "0,1"], "the number of seeds of every model"), (["--quick"], "--curve takes --out")):
+                      (["--seeds", "0,1"], "the number of seeds of every model"), (["--quick"], "--curve takes --out"),
+                      (["--data", tiny, "--reuse", tmp_path / "none"], "missing curve.csv to reuse")):
         r = run(command("tvti-bench"), "--curve", "--out", tmp_path / "c2", *bad, "--quiet")
         assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, (bad, r.stderr)
     r = run(command("tvti-bench"), "--out", tmp_path / "c3", "--cap", "1000", "--quiet")
-    assert r.returncode == 2 and "--cap and --data apply to --curve" in r.stderr
+    assert r.returncode == 2 and "--cap, --data and --reuse apply to --curve" in r.stderr
 
 
 def test_train_away_box(tmp_path):

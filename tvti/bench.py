@@ -462,7 +462,7 @@ def speed_report(out="tvti-bench-out", paper_size: int | None = None, steps: int
     return md
 
 # %% ../nbs/15_bench.ipynb #35943dda
-def _curve_command(out, cap, data, seeds, models, precision, quiet, command):
+def _curve_command(out, cap, data, seeds, models, precision, quiet, command, reuse=None):
     "`tvti-bench --curve`: the plan from the options, then `tvti.curve.run_curve`, and a summary."
     from tvti.curve import CurvePlan, CURVE_MODELS, run_curve
     ms = dict(CURVE_MODELS)
@@ -480,7 +480,7 @@ def _curve_command(out, cap, data, seeds, models, precision, quiet, command):
     plan = CurvePlan(models=ms, **({"cap": cap} if cap is not None else {}))
     use_bf16, line = choose_precision(precision)
     if not quiet: print(f"tvti-bench --curve: precision {line}; {len(plan.jobs())} points to {plan.cap} steps in {out}")
-    r = run_curve(out, plan, data=data, bf16=use_bf16, progress=not quiet, command=command)
+    r = run_curve(out, plan, data=data, bf16=use_bf16, progress=not quiet, command=command, reuse=reuse)
     for m, p in r["plateau"].items():
         print(f"{m}: {'plateau at' if p['plateau'] else 'no plateau yet; last point'} {p['steps']} steps "
               f"(validation N-MPJPE {p['val']:.1f})")
@@ -499,6 +499,9 @@ def tvti_bench(
     curve: store_true = False,
     cap: int = None,              # --curve: the last doubling of the steps (default 16000; the first is 500)
     data: str = None,             # --curve: a labelled dataset folder instead of the bench's h36m-like set
+    # --curve: a published curve (e.g. docs/bench/curve.csv) of the same plan and data whose controls and whole runs
+    # are taken, not computed again
+    reuse: str = None,
     # comma-separated seeds, replacing the plan's (--curve: how many seeds every model gets)
     seeds: str = None,
     # comma-separated models (default: all of Tables 1, 4 and 5, and the ablations ours-fg and ours-dive-fg)
@@ -518,9 +521,10 @@ def tvti_bench(
     """Rerun the paper's comparisons on TVTI-Synth (Tables 1, 4, 5) with one command, measure training speed (--speed),
     or draw learning curves (--curve)."""
     if speed and curve: raise TvtiError("--speed and --curve: choose one")
-    if not curve and (cap is not None or data is not None): raise TvtiError("--cap and --data apply to --curve")
+    if not curve and (cap is not None or data is not None or reuse is not None):
+        raise TvtiError("--cap, --data and --reuse apply to --curve")
     if curve and (quick or steps or phi_steps or no_controls or against):
-        raise TvtiError("--curve takes --out, --cap, --data, --models, --seeds, --precision and --quiet; "
+        raise TvtiError("--curve takes --out, --cap, --data, --reuse, --models, --seeds, --precision and --quiet; "
                         "its plan fixes the rest (16_curve)")
     for k, x, lo in (("steps", steps, 1), ("phi-steps", phi_steps, 1), ("cap", cap, 1), ("paper-size", paper_size, 32),
                      ("rounds", rounds, 1)):
@@ -542,7 +546,7 @@ def tvti_bench(
         raise
     try:
         command = " ".join(["tvti-bench", *sys.argv[1:]])
-        if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, command)
+        if curve: return _curve_command(out, cap, data, seeds, models, precision, quiet, command, reuse)
         if speed:
             print(speed_report(out, paper_size, progress=not quiet, command=command, against=against, rounds=rounds))
             return

@@ -18,7 +18,7 @@ from .benchplan import PLANS, CONTROL_OF, make_bench_data, _out_folder, _train_a
 
 # %% auto #0
 __all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'MIN_POINTS', 'CURVE_FIELDS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point',
-           'plateau', 'past_plateau', 'plot_curve', 'run_curve', 'merge_runs']
+           'plateau', 'past_plateau', 'plot_curve', 'run_curve', 'merge_runs', 'published_rows', 'reuse_points']
 
 # %% ../nbs/16_curve.ipynb #5c83af3e
 CURVE_MODELS = {"ours": 3, "ae-stn-dec": 3, "dsl-stn-dec": 2, "css-stn-dec-split": 2, "css": 2}   # model: seeds
@@ -167,6 +167,10 @@ def plot_curve(rows, path=None, fraction: float = 1.0, levels: dict | None = Non
 def _point_file(out: Path, model: str, seed: int, steps: int) -> Path:
     return out / "points" / f"{model}-s{seed}-{steps:06d}.json"
 
+def _reused(out: Path, model: str, seed: int, steps: int) -> bool:
+    f = _point_file(out, model, seed, steps)
+    return f.exists() and "reused" in load_json(f)
+
 def _all_rows(out: Path) -> list[dict]:
     return [r for p in sorted((out / "points").glob("*.json")) for r in load_json(p)["rows"]]
 
@@ -184,11 +188,12 @@ def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, com
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")), out / "curve.json")
 
 def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf16: bool | None = None,
-              progress: bool = True, command: str | None = None) -> dict:
+              progress: bool = True, command: str | None = None, reuse=None) -> dict:
     """Train and evaluate the curve of `plan` into `out`, continuing whatever is there; returns curve.json's content.
     `data`: a labelled dataset folder with a validation split (default: the bench's h36m-like set, made in out/data);
     `bf16`: None picks it where the CPU has bf16 instructions. The folder's plan, data and precision must stay the
-    same."""
+    same. `reuse`: a published curve.csv (or its folder) of the same plan and data, whose controls and whole runs are
+    taken instead of computed again (`reuse_points`)."""
     from tvti.data import load_dataset
     from tvti.core import bf16_supported
     out, plan = _out_folder(out), plan or CurvePlan()
@@ -213,29 +218,41 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
     if not any(s.split == "val" for s in ds):
         raise TvtiError(f"{data}: no 'val' sequences; the curve chooses Φ and reads its plateau on validation subjects")
     levels = image_free_levels(ds)
+    if reuse is not None:
+        taken = reuse_points(out, published_rows(reuse, plan, levels), plan, source=str(reuse))
+        if progress and taken: print(f"{out}: took {len(taken)} runs and controls from {reuse}")
     t0 = time.time()
     seconds = load_json(out / "curve.json").get("seconds", 0.0) if (out / "curve.json").exists() else 0.0
     controls = (sorted({(CONTROL_OF[m], s) for m, k in plan.models.items() for s in range(k)})
                 + [("background-subtraction", 0)])
     jobs = [(0, c, s) for c, s in controls] + plan.jobs()
     todo = [j for j in jobs if not _point_file(out, j[1], j[2], j[0]).exists()]
+    def point(n, m, s, before):
+        "The rows of one point; `before`: the training seconds of the run's previous point."
+        if n == 0: return evaluate_point(control_source(m, s), ds, m, s, n, plan, "", float("nan"))
+        run = out / "runs" / f"{m}-s{s}"
+        fresh = not kept_path(run, n).exists()
+        t = time.time(); kept = train_to(run, data, m, s, n, plan, bf16); secs = time.time() - t
+        # training seconds add up along the run; unknown if kept by an earlier process
+        secs = before + secs if fresh else float("nan")
+        return evaluate_point(load_run(run, kept.stem), ds, m, s, n, plan, precision, secs)
+
     wrote = False
     for n, m, s in tqdm(todo, desc="tvti-bench --curve", disable=not progress):
-        run = out / "runs" / f"{m}-s{s}"
         # more than a doubling past the plateau
         if n and past_plateau(_all_rows(out), m, n, plan.models, plan.first): continue
-        if n == 0: source, secs = control_source(m, s), float("nan")
-        else:
-            fresh = not kept_path(run, n).exists()
-            t = time.time(); kept = train_to(run, data, m, s, n, plan, bf16); secs = time.time() - t
-            source = load_run(run, kept.stem)
-            # training seconds add up along the run; unknown if kept by an earlier process
-            prev = _point_file(out, m, s, n // 2)
-            if n > plan.first and prev.exists(): before = load_json(prev)["rows"][0]["train_seconds"]
-            else: before = 0.0 if n == plan.first else float("nan")
-            secs = before + secs if fresh else float("nan")
-        rows = evaluate_point(source, ds, m, s, n, plan, precision if n else "", secs)
-        save_json({"rows": rows}, _point_file(out, m, s, n))
+        # a reused run has no kept states here: it trains again from step 0, and its earlier points are evaluated
+        # again from that training, all saved together, so that no run mixes two trainings
+        again = [k for k in plan.steps() if k < n and _reused(out, m, s, k)] if n else []
+        done = {}
+        for k in again + [n]:
+            prev = _point_file(out, m, s, k // 2)
+            if k // 2 in done: before = done[k // 2][0]["train_seconds"]
+            elif k > plan.first and prev.exists() and not _reused(out, m, s, k // 2):
+                before = load_json(prev)["rows"][0]["train_seconds"]
+            else: before = 0.0 if k == plan.first else float("nan")
+            done[k] = point(k, m, s, before)
+        for k, rows in done.items(): save_json({"rows": rows}, _point_file(out, m, s, k))
         _write_outputs(out, plan, levels, seconds + time.time() - t0, command); wrote = True
     if not wrote: _write_outputs(out, plan, levels, seconds, command)  # nothing new: all done, or past a plateau
     return load_json(out / "curve.json")
@@ -253,3 +270,46 @@ def merge_runs(published: list[dict], fresh: list[dict]) -> list[dict]:
     take = {k for k in new if len(new[k]) >= len(old.get(k, ()))}
     order = list(dict.fromkeys([key(r) for r in published] + [key(r) for r in fresh]))
     return [r for k in order for r in (fresh if k in take else published) if key(r) == k]
+
+# %% ../nbs/16_curve.ipynb #7b3d9e41
+def published_rows(path, plan: CurvePlan, levels: dict) -> list[dict]:
+    """The rows of the published curve at `path` (a curve.csv, or its folder, with its curve.json beside it), checked to
+    be of `plan` (apart from its models) and of data with the image-free `levels` given."""
+    import pandas as pd
+    path = Path(path)
+    if path.is_dir(): path = path / "curve.csv"
+    if not path.is_file(): raise TvtiError(f"{path}: missing curve.csv to reuse")
+    info = load_json(path.with_name("curve.json"), "curve.json beside the curve to reuse")
+    mine, theirs = json.loads(json.dumps(asdict(plan))), info.get("plan", {})
+    diff = sorted(k for k in mine if k != "models" and theirs.get(k) != mine[k])
+    if diff:
+        raise TvtiError(f"{path}: a curve of another plan, so it cannot be reused (differs in {', '.join(diff)}: "
+                        + "; ".join(f"{k} {theirs.get(k)!r} there, {mine[k]!r} here" for k in diff[:3]) + ")")
+    lv = info.get("image_free_levels", {})
+    same = all(np.isclose(lv.get(g, {}).get(k, np.nan), v, rtol=1e-9) for g, d in levels.items() for k, v in d.items())
+    if not same: raise TvtiError(f"{path}: measured on other data (its image-free levels differ from this data's)")
+    try: return pd.read_csv(path).to_dict("records")
+    except (ValueError, OSError) as e: raise TvtiError(f"{path}: unreadable curve.csv ({e})") from None
+
+def reuse_points(out, published: list[dict], plan: CurvePlan, source: str = "published") -> list[tuple[str, int]]:
+    """Write the controls of `plan` and its runs that `published` holds whole (each of the first `MIN_POINTS`
+    doublings at every fraction) into `out/points`, marked as reused from `source`, unless the folder has begun that
+    run or control itself; returns the (model, seed) taken."""
+    out, steps, want = Path(out), plan.steps(), {float(f) for f in plan.fractions}
+    controls = {(CONTROL_OF[m], s) for m, k in plan.models.items() for s in range(k)} | {("background-subtraction", 0)}
+    runs = {(m, s) for m, k in plan.models.items() for s in range(k)}
+    by = {}
+    for r in published: by.setdefault((r["model"], int(r["seed"])), {}).setdefault(int(r["steps"]), []).append(r)
+    full = lambda pts, n: {float(r["fraction"]) for r in pts.get(n, [])} >= want
+    taken = []
+    for (m, s), pts in by.items():
+        need = [0] if (m, s) in controls else steps[:MIN_POINTS] if (m, s) in runs else None
+        if need is None or not all(full(pts, n) for n in need): continue
+        if (out / "runs" / f"{m}-s{s}").exists() or any(_point_file(out, m, s, n).exists() for n in [0, *steps]):
+            continue
+        for n in (need if need == [0] else [n for n in steps if full(pts, n)]):
+            rows = [dict(r, seed=s, steps=n, fraction=float(r["fraction"])) for r in pts[n]
+                    if float(r["fraction"]) in want]
+            save_json({"rows": rows, "reused": source}, _point_file(out, m, s, n))
+        taken.append((m, s))
+    return taken
