@@ -5,7 +5,7 @@
     python tools/publish.py bench tvti-bench-out         # -> docs/bench/ (tables, figure, bench.json)
     python tools/publish.py speed tvti-bench-out         # -> docs/bench/speed.md, speed.json
     python tools/publish.py agreement OUT                # -> docs/bench/step-agreement.* (research/step_agreement.py)
-    python tools/publish.py curve tvti-curve-out         # -> docs/bench/curve.csv, curve.png, curve.json
+    python tools/publish.py curve tvti-curve-out         # -> docs/bench/curve.csv, curve.png, curve.json, plateau.md
                                                          #    (tvti-bench --curve; merged run by run with
                                                          #    the published curve, tvti.curve.merge_runs)
 
@@ -29,13 +29,14 @@ def publish_curve(src: Path, dst: Path):
     import pandas as pd, matplotlib.pyplot as plt
     from dataclasses import asdict
     from tvti.core import load_json, save_json, atomic_write
-    from tvti.curve import merge_runs, plot_curve, plateau, past_plateau, CURVE_FIELDS, CurvePlan
+    from tvti.curve import merge_runs, plot_curve, plateau, past_plateau, plateau_markdown, CURVE_FIELDS, CurvePlan
     read = lambda f: pd.read_csv(f).to_dict("records") if f.is_file() else []      # pandas 3 reads floats exactly
     rows = merge_runs(read(dst / "curve.csv"), read(src / "curve.csv"))
     info = load_json(src / "curve.json")
     plan = CurvePlan(**{**info["plan"], "fractions": tuple(info["plan"]["fractions"])})
     df = pd.DataFrame(rows, columns=CURVE_FIELDS)
     fig = plot_curve(rows, levels=info["image_free_levels"], seeds=plan.models)
+    md = plateau_markdown(rows, plan.models)
     points = df.drop_duplicates(["model", "seed", "steps"])
     have = {(m, int(n)) for m, n in zip(points["model"], points["steps"])}
     info.update(plan=asdict(plan), plateau=plateau(rows, plan.models), points=len(points),
@@ -44,9 +45,10 @@ def publish_curve(src: Path, dst: Path):
                 cpus={str(c): int(n) for c, n in points.groupby(points["cpu"].fillna("?"))["steps"].size().items()})
     with atomic_write(dst / "curve.csv", "w") as f: df.to_csv(f, index=False)
     with atomic_write(dst / "curve.png") as f: fig.savefig(f, format="png", dpi=90)
+    with atomic_write(dst / "plateau.md", "w") as f: f.write(md + "\n")
     plt.close(fig)
     save_json(info, dst / "curve.json")
-    print(f"merged {src} into {dst}: curve.csv ({len(points)} points), curve.png, curve.json")
+    print(f"merged {src} into {dst}: curve.csv ({len(points)} points), curve.png, curve.json, plateau.md")
 
 def main(argv):
     if len(argv) != 2 or argv[0] not in KINDS:

@@ -18,7 +18,8 @@ from .benchplan import PLANS, CONTROL_OF, make_bench_data, _out_folder, _train_a
 
 # %% auto #0
 __all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'MIN_POINTS', 'CURVE_FIELDS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point',
-           'plateau', 'past_plateau', 'plot_curve', 'run_curve', 'merge_runs', 'published_rows', 'reuse_points']
+           'plateau', 'past_plateau', 'plot_curve', 'read_at_plateau', 'plateau_markdown', 'run_curve', 'merge_runs',
+           'published_rows', 'reuse_points']
 
 # %% ../nbs/16_curve.ipynb #5c83af3e
 CURVE_MODELS = {"ours": 3, "ae-stn-dec": 3, "dsl-stn-dec": 2, "css-stn-dec-split": 2, "css": 2}   # model: seeds
@@ -163,6 +164,57 @@ def plot_curve(rows, path=None, fraction: float = 1.0, levels: dict | None = Non
         with atomic_write(path) as f: fig.savefig(f, format="png", dpi=90)
     return fig
 
+# %% ../nbs/16_curve.ipynb #a7c4e9f2
+def read_at_plateau(rows, seeds: dict | None = None, fraction: float = 1.0) -> dict:
+    """{"rows": the rows of each model at its plateau (`plateau`) and of the controls, "ratios": the paper's ratios
+    between them at `fraction`, "by_steps": {steps: the ratios at that step}, "controls": each model against its
+    untrained control}."""
+    from tvti.bench import ratios, against_controls
+    p = plateau(rows, seeds)
+    rows = [dict(r, seed=int(r["seed"]), steps=int(r["steps"]), fraction=float(r["fraction"])) for r in rows]
+    sel = [r for r in rows if r["steps"] == 0 or (r["model"] in p and r["steps"] == p[r["model"]]["steps"])]
+    full = {m: {n for n in {r["steps"] for r in rows} if n > 0 and len({r["seed"] for r in rows if r["model"] == m
+                and r["steps"] == n}) >= (seeds or {}).get(m, 1)} for m in {r["model"] for r in rows}}
+    by = {}
+    for n in sorted({r["steps"] for r in rows if r["steps"] > 0}):
+        at = [r for r in rows if r["steps"] == n and n in full[r["model"]]]
+        if rs := ratios(at, fraction): by[n] = rs
+    return dict(rows=sel, plateau=p, ratios=ratios(sel, fraction), by_steps=by,
+                controls=against_controls(sel, fraction))
+
+def plateau_markdown(rows, seeds: dict | None = None) -> str:
+    "`read_at_plateau` as the tables of `plateau.md`."
+    import pandas as pd
+    from tvti.bench import ratios_markdown, controls_markdown, _pm
+    r = read_at_plateau(rows, seeds)
+    df = pd.DataFrame(r["rows"])
+    fr = sorted(df["fraction"].unique(), reverse=True)
+    ms = lambda g, k: _pm(g[k].mean(), g[k].std()) if g[k].notna().any() else "-"
+    cols = ["box_iou", "mask_iou", "ti_cluster_accuracy", "within_video_gain"]
+    out = ["| model | read at (steps) | seeds | " + " | ".join(f"N-MPJPE, {f:.0%} of the labels" for f in fr)
+           + " | box IoU | mask IoU | `I_ti` cluster accuracy | within-video gain |", "|---" * (7 + len(fr)) + "|"]
+    order = {m: k for k, m in enumerate([*CURVE_MODELS, *CONTROL_OF.values(), "background-subtraction"])}
+    for m, g in sorted(df.groupby("model", sort=False), key=lambda x: order.get(x[0], len(order))):
+        p = r["plateau"].get(m)
+        at = (f"{p['steps']}" + (" (plateau)" if p["plateau"] else " (no plateau yet)") if p else
+              "no network" if m == "background-subtraction" else "untrained")
+        g1 = g[g["fraction"] == 1.0]
+        out.append(f"| {m} | {at} | {g1['seed'].nunique()} | "
+                   + " | ".join(ms(g[g["fraction"] == f], "n_mpjpe") for f in fr) + " | "
+                   + " | ".join(f"{g1[k].mean():.2f}" if k in g1 and g1[k].notna().any() else "-" for k in cols)
+                   + " |")
+    pairs = list(dict.fromkeys(f"{x['a']} / {x['b']}" for rs in r["by_steps"].values() for x in rs))
+    steps = ["| steps | " + " | ".join(pairs) + " |", "|---" * (1 + len(pairs)) + "|"]
+    for n, rs in r["by_steps"].items():
+        v = {f"{x['a']} / {x['b']}": f"{x['ours']:.2f}" + (f" ± {x['std']:.2f}" if np.isfinite(x["std"]) else "")
+             + f" ({x['seeds']})" for x in rs}
+        steps.append(f"| {n} | " + " | ".join(v.get(k, "-") for k in pairs) + " |")
+    return "\n\n".join(["Each model at its plateau, mean ± sd over seeds, and the controls:", "\n".join(out),
+                        "The paper's ratios, each model at its plateau:", ratios_markdown(r["ratios"]),
+                        "The same ratios at each step both models' seeds have reached (mean ± sd over the seeds both "
+                        "have; their number in brackets):", "\n".join(steps),
+                        "Each model at its plateau against its untrained control:", controls_markdown(r["controls"])])
+
 # %% ../nbs/16_curve.ipynb #b0547614
 def _point_file(out: Path, model: str, seed: int, steps: int) -> Path:
     return out / "points" / f"{model}-s{seed}-{steps:06d}.json"
@@ -179,6 +231,7 @@ def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, com
     rows = _all_rows(out)
     with atomic_write(out / "curve.csv", "w") as f: pd.DataFrame(rows, columns=CURVE_FIELDS).to_csv(f, index=False)
     plt.close(plot_curve(rows, out / "curve.png", levels=levels, seeds=plan.models))
+    with atomic_write(out / "plateau.md", "w") as f: f.write(plateau_markdown(rows, plan.models) + "\n")
     plat = plateau(rows, plan.models)
     skipped = {m: [n for n in plan.steps() if past_plateau(rows, m, n, plan.models, plan.first)
                    and not any(_point_file(out, m, s, n).exists() for s in range(k))] for m, k in plan.models.items()}
