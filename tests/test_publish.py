@@ -48,7 +48,8 @@ def test_publish_curve_merges_runs_and_redraws(tmp_path):
     assert info["plateau"]["ours"] == {"steps": 2000, "plateau": True, "val": 155.0}, info["plateau"]
     assert info["plateau"] == plateau(got.to_dict("records"), {"ours": 2})
     assert (dst / "curve.png").read_bytes()[:4] == b"\x89PNG"
-    # the headline at the plateau: ours at 2000 steps, test N-MPJPE 170 (seed 0, the folder's) and 160 (seed 1)
+    # the headline at the plateau: ours at 2000 steps, test N-MPJPE 170 (seed 0, the folder's) and 160 (seed 1); its
+    # best validation mean at 1000 steps (147.5)
     md = (dst / "plateau.md").read_text()
-    assert "| ours | 2000 (plateau) | 2 | 165.0 ± 7.1 | 165.0 ± 7.1 |" in md, md
+    assert "| ours | 2000 (plateau) | 1000 | 2 | 165.0 ± 7.1 | 165.0 ± 7.1 |" in md, md
     assert not [p.name for p in dst.iterdir() if p.name not in ("curve.csv", "curve.png", "curve.json", "plateau.md")]

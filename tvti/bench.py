@@ -484,7 +484,7 @@ def _curve_command(out, cap, data, seeds, models, precision, quiet, command, reu
     for m, p in r["plateau"].items():
         print(f"{m}: {'plateau at' if p['plateau'] else 'no plateau yet; last point'} {p['steps']} steps "
               f"(validation N-MPJPE {p['val']:.1f})")
-    print(f"\ntvti-bench --curve: {out}/curve.csv, curve.png, curve.json; {r['points']} points; "
+    print(f"\ntvti-bench --curve: {out}/curve.csv, curve.png, plateau.md, curve.json; {r['points']} points; "
           f"{r['seconds'] / 3600:.1f} h of work so far")
 
 # %% ../nbs/15_bench.ipynb #d85afcae

@@ -18,8 +18,8 @@ from .benchplan import PLANS, CONTROL_OF, make_bench_data, _out_folder, _train_a
 
 # %% auto #0
 __all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'MIN_POINTS', 'CURVE_FIELDS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point',
-           'plateau', 'past_plateau', 'plot_curve', 'read_at_plateau', 'plateau_markdown', 'run_curve', 'merge_runs',
-           'published_rows', 'reuse_points']
+           'plateau', 'past_plateau', 'plot_curve', 'read_at_plateau', 'plateau_markdown', 'data_fingerprint',
+           'run_curve', 'merge_runs', 'published_curve', 'published_rows', 'reuse_points']
 
 # %% ../nbs/16_curve.ipynb #5c83af3e
 CURVE_MODELS = {"ours": 3, "ae-stn-dec": 3, "dsl-stn-dec": 2, "css-stn-dec-split": 2, "css": 2}   # model: seeds
@@ -173,13 +173,19 @@ def read_at_plateau(rows, seeds: dict | None = None, fraction: float = 1.0) -> d
     p = plateau(rows, seeds)
     rows = [dict(r, seed=int(r["seed"]), steps=int(r["steps"]), fraction=float(r["fraction"])) for r in rows]
     sel = [r for r in rows if r["steps"] == 0 or (r["model"] in p and r["steps"] == p[r["model"]]["steps"])]
-    full = {m: {n for n in {r["steps"] for r in rows} if n > 0 and len({r["seed"] for r in rows if r["model"] == m
-                and r["steps"] == n}) >= (seeds or {}).get(m, 1)} for m in {r["model"] for r in rows}}
+    n_seeds = {}
+    for r in rows: n_seeds.setdefault(r["model"], {}).setdefault(r["steps"], set()).add(r["seed"])
+    # the steps every seed of a model has reached (as `plateau` counts them)
+    full = {m: {n for n, ss in d.items() if len(ss) >= ((seeds or {}).get(m) or max(map(len, d.values())))}
+            for m, d in n_seeds.items()}
     by = {}
     for n in sorted({r["steps"] for r in rows if r["steps"] > 0}):
         at = [r for r in rows if r["steps"] == n and n in full[r["model"]]]
         if rs := ratios(at, fraction): by[n] = rs
-    return dict(rows=sel, plateau=p, ratios=ratios(sel, fraction), by_steps=by,
+    val = {m: min(((np.mean([r["val_n_mpjpe"] for r in rows if r["model"] == m and r["steps"] == n
+                             and r["fraction"] == 1.0]), n) for n in ns if n > 0), default=(np.nan, None))[1]
+           for m, ns in full.items()}
+    return dict(rows=sel, plateau=p, best_val=val, ratios=ratios(sel, fraction), by_steps=by,
                 controls=against_controls(sel, fraction))
 
 def plateau_markdown(rows, seeds: dict | None = None) -> str:
@@ -191,15 +197,16 @@ def plateau_markdown(rows, seeds: dict | None = None) -> str:
     fr = sorted(df["fraction"].unique(), reverse=True)
     ms = lambda g, k: _pm(g[k].mean(), g[k].std()) if g[k].notna().any() else "-"
     cols = ["box_iou", "mask_iou", "ti_cluster_accuracy", "within_video_gain"]
-    out = ["| model | read at (steps) | seeds | " + " | ".join(f"N-MPJPE, {f:.0%} of the labels" for f in fr)
-           + " | box IoU | mask IoU | `I_ti` cluster accuracy | within-video gain |", "|---" * (7 + len(fr)) + "|"]
+    out = ["| model | read at (steps) | best on validation (steps) | seeds | "
+           + " | ".join(f"N-MPJPE, {f:.0%} of the labels" for f in fr)
+           + " | box IoU | mask IoU | `I_ti` cluster accuracy | within-video gain |", "|---" * (8 + len(fr)) + "|"]
     order = {m: k for k, m in enumerate([*CURVE_MODELS, *CONTROL_OF.values(), "background-subtraction"])}
     for m, g in sorted(df.groupby("model", sort=False), key=lambda x: order.get(x[0], len(order))):
         p = r["plateau"].get(m)
         at = (f"{p['steps']}" + (" (plateau)" if p["plateau"] else " (no plateau yet)") if p else
               "no network" if m == "background-subtraction" else "untrained")
         g1 = g[g["fraction"] == 1.0]
-        out.append(f"| {m} | {at} | {g1['seed'].nunique()} | "
+        out.append(f"| {m} | {at} | {r['best_val'].get(m) or '-'} | {g1['seed'].nunique()} | "
                    + " | ".join(ms(g[g["fraction"] == f], "n_mpjpe") for f in fr) + " | "
                    + " | ".join(f"{g1[k].mean():.2f}" if k in g1 and g1[k].notna().any() else "-" for k in cols)
                    + " |")
@@ -209,15 +216,22 @@ def plateau_markdown(rows, seeds: dict | None = None) -> str:
         v = {f"{x['a']} / {x['b']}": f"{x['ours']:.2f}" + (f" ± {x['std']:.2f}" if np.isfinite(x["std"]) else "")
              + f" ({x['seeds']})" for x in rs}
         steps.append(f"| {n} | " + " | ".join(v.get(k, "-") for k in pairs) + " |")
-    return "\n\n".join(["Each model at its plateau, mean ± sd over seeds, and the controls:", "\n".join(out),
-                        "The paper's ratios, each model at its plateau:", ratios_markdown(r["ratios"]),
-                        "The same ratios at each step both models' seeds have reached (mean ± sd over the seeds both "
-                        "have; their number in brackets):", "\n".join(steps),
-                        "Each model at its plateau against its untrained control:", controls_markdown(r["controls"])])
+    parts = [("Each model at its plateau and the controls (N-MPJPE: mean ± sd over seeds; the other columns: means):",
+              "\n".join(out)),
+             ("The paper's ratios, each model at its plateau:", r["ratios"] and ratios_markdown(r["ratios"])),
+             ("The same ratios at each step both models' seeds have reached (mean ± sd over the seeds both have; their "
+              "number in brackets):", pairs and "\n".join(steps)),
+             ("Each model at its plateau against its untrained control:",
+              r["controls"] and controls_markdown(r["controls"]))]
+    return "\n\n".join(f"{head}\n\n{table}" for head, table in parts if table)
 
 # %% ../nbs/16_curve.ipynb #b0547614
 def _point_file(out: Path, model: str, seed: int, steps: int) -> Path:
     return out / "points" / f"{model}-s{seed}-{steps:06d}.json"
+
+def data_fingerprint(ds) -> dict:
+    "Per sequence of `ds`, the mean colour (R, G, B) of every 4th frame: what tells two renderings of the data apart."
+    return {s.name: np.asarray(s.frames[::4]).reshape(-1, 3).mean(0).round(3).tolist() for s in ds}
 
 def _reused(out: Path, model: str, seed: int, steps: int) -> bool:
     f = _point_file(out, model, seed, steps)
@@ -226,7 +240,7 @@ def _reused(out: Path, model: str, seed: int, steps: int) -> bool:
 def _all_rows(out: Path) -> list[dict]:
     return [r for p in sorted((out / "points").glob("*.json")) for r in load_json(p)["rows"]]
 
-def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, command: str | None):
+def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, command: str | None, fingerprint=None):
     import pandas as pd, matplotlib.pyplot as plt
     rows = _all_rows(out)
     with atomic_write(out / "curve.csv", "w") as f: pd.DataFrame(rows, columns=CURVE_FIELDS).to_csv(f, index=False)
@@ -236,7 +250,7 @@ def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, com
     skipped = {m: [n for n in plan.steps() if past_plateau(rows, m, n, plan.models, plan.first)
                    and not any(_point_file(out, m, s, n).exists() for s in range(k))] for m, k in plan.models.items()}
     save_json(dict(plan=asdict(plan), plateau=plat, skipped={m: v for m, v in skipped.items() if v},
-                   image_free_levels=levels, seconds=round(seconds, 1),
+                   image_free_levels=levels, data_fingerprint=fingerprint, seconds=round(seconds, 1),
                    points=len({(r["model"], r["seed"], r["steps"]) for r in rows}), command=command or "run_curve",
                    date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")), out / "curve.json")
 
@@ -252,6 +266,7 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
     out, plan = _out_folder(out), plan or CurvePlan()
     bf16 = bf16_supported("cpu") if bf16 is None else bf16
     precision = "bf16" if bf16 else "fp32"
+    published = published_curve(reuse, plan) if reuse is not None else None
     saved = json.loads(json.dumps(asdict(plan))) | {"data": str(Path(data).resolve()) if data is not None else None,
                                                     "precision": precision}
     if (out / "plan.json").exists():
@@ -270,10 +285,11 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
     ds = load_dataset(data)
     if not any(s.split == "val" for s in ds):
         raise TvtiError(f"{data}: no 'val' sequences; the curve chooses Φ and reads its plateau on validation subjects")
-    levels = image_free_levels(ds)
-    if reuse is not None:
-        taken = reuse_points(out, published_rows(reuse, plan, levels), plan, source=str(reuse))
-        if progress and taken: print(f"{out}: took {len(taken)} runs and controls from {reuse}")
+    levels, fingerprint = image_free_levels(ds), data_fingerprint(ds)
+    if published is not None:
+        rows = published_rows(*published, levels, fingerprint)
+        taken = reuse_points(out, rows, plan, source=str(published[0]), precision=precision)
+        if progress: print(f"{out}: took {len(taken)} runs and controls from {published[0]}")
     t0 = time.time()
     seconds = load_json(out / "curve.json").get("seconds", 0.0) if (out / "curve.json").exists() else 0.0
     controls = (sorted({(CONTROL_OF[m], s) for m, k in plan.models.items() for s in range(k)})
@@ -292,22 +308,23 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
 
     wrote = False
     for n, m, s in tqdm(todo, desc="tvti-bench --curve", disable=not progress):
+        # a reused run has no kept states here: it trains again from step 0, and its reused points are evaluated again
+        # from that training and saved together, this point last, so that no run mixes two trainings
+        again = [k for k in plan.steps() if k != n and _reused(out, m, s, k)] if n else []
+        begun = bool(again) and (out / "runs" / f"{m}-s{s}").exists()        # a redo that stopped: finish it
         # more than a doubling past the plateau
-        if n and past_plateau(_all_rows(out), m, n, plan.models, plan.first): continue
-        # a reused run has no kept states here: it trains again from step 0, and its earlier points are evaluated
-        # again from that training, all saved together, so that no run mixes two trainings
-        again = [k for k in plan.steps() if k < n and _reused(out, m, s, k)] if n else []
+        if n and not begun and past_plateau(_all_rows(out), m, n, plan.models, plan.first): continue
         done = {}
-        for k in again + [n]:
+        for k in sorted(again + [n]):
             prev = _point_file(out, m, s, k // 2)
             if k // 2 in done: before = done[k // 2][0]["train_seconds"]
             elif k > plan.first and prev.exists() and not _reused(out, m, s, k // 2):
                 before = load_json(prev)["rows"][0]["train_seconds"]
             else: before = 0.0 if k == plan.first else float("nan")
             done[k] = point(k, m, s, before)
-        for k, rows in done.items(): save_json({"rows": rows}, _point_file(out, m, s, k))
-        _write_outputs(out, plan, levels, seconds + time.time() - t0, command); wrote = True
-    if not wrote: _write_outputs(out, plan, levels, seconds, command)  # nothing new: all done, or past a plateau
+        for k in [*again, n]: save_json({"rows": done[k]}, _point_file(out, m, s, k))
+        _write_outputs(out, plan, levels, seconds + time.time() - t0, command, fingerprint); wrote = True
+    if not wrote: _write_outputs(out, plan, levels, seconds, command, fingerprint)  # all done, or past a plateau
     return load_json(out / "curve.json")
 
 # %% ../nbs/16_curve.ipynb #c2d8e4f1
@@ -325,10 +342,8 @@ def merge_runs(published: list[dict], fresh: list[dict]) -> list[dict]:
     return [r for k in order for r in (fresh if k in take else published) if key(r) == k]
 
 # %% ../nbs/16_curve.ipynb #7b3d9e41
-def published_rows(path, plan: CurvePlan, levels: dict) -> list[dict]:
-    """The rows of the published curve at `path` (a curve.csv, or its folder, with its curve.json beside it), checked to
-    be of `plan` (apart from its models) and of data with the image-free `levels` given."""
-    import pandas as pd
+def published_curve(path, plan: CurvePlan) -> tuple[Path, dict]:
+    "The curve.csv at `path` (or in that folder) and its curve.json, checked to be of `plan` (its models may differ)."
     path = Path(path)
     if path.is_dir(): path = path / "curve.csv"
     if not path.is_file(): raise TvtiError(f"{path}: missing curve.csv to reuse")
@@ -338,16 +353,30 @@ def published_rows(path, plan: CurvePlan, levels: dict) -> list[dict]:
     if diff:
         raise TvtiError(f"{path}: a curve of another plan, so it cannot be reused (differs in {', '.join(diff)}: "
                         + "; ".join(f"{k} {theirs.get(k)!r} there, {mine[k]!r} here" for k in diff[:3]) + ")")
-    lv = info.get("image_free_levels", {})
-    same = all(np.isclose(lv.get(g, {}).get(k, np.nan), v, rtol=1e-9) for g, d in levels.items() for k, v in d.items())
-    if not same: raise TvtiError(f"{path}: measured on other data (its image-free levels differ from this data's)")
-    try: return pd.read_csv(path).to_dict("records")
+    return path, info
+
+def published_rows(path: Path, info: dict, levels: dict, fingerprint: dict) -> list[dict]:
+    """The rows of the published curve (`published_curve`), checked to be of data with the image-free `levels` (the
+    labels) and the `data_fingerprint` (the frames) given."""
+    import pandas as pd
+    lv, fp = info.get("image_free_levels"), info.get("data_fingerprint")
+    if not lv or not fp: raise TvtiError(f"{path}: its curve.json names no image-free levels or data fingerprint, "
+                                         "so it cannot tell whether it was measured on this data")
+    bad = [f"{g} {k} {lv.get(g, {}).get(k)} there, {v} here" for g, d in levels.items() for k, v in d.items()
+           if not np.isclose(lv.get(g, {}).get(k, np.nan), v, rtol=1e-9)]
+    bad += [f"{s} {fp.get(s)} there, {c} here" for s, c in fingerprint.items()
+            if s not in fp or not np.allclose(fp[s], c, atol=0.05)]
+    bad += [f"{s} there, not here" for s in fp if s not in fingerprint]
+    if bad: raise TvtiError(f"{path}: measured on other data ({len(bad)} differences, e.g. {'; '.join(bad[:2])})")
+    try: return pd.read_csv(path, float_precision="round_trip").to_dict("records")
     except (ValueError, OSError) as e: raise TvtiError(f"{path}: unreadable curve.csv ({e})") from None
 
-def reuse_points(out, published: list[dict], plan: CurvePlan, source: str = "published") -> list[tuple[str, int]]:
+def reuse_points(out, published: list[dict], plan: CurvePlan, source: str = "published",
+                 precision: str | None = None) -> list[tuple[str, int]]:
     """Write the controls of `plan` and its runs that `published` holds whole (each of the first `MIN_POINTS`
-    doublings at every fraction) into `out/points`, marked as reused from `source`, unless the folder has begun that
-    run or control itself; returns the (model, seed) taken."""
+    doublings at every fraction, trained in `precision` when given) into `out/points`, marked as reused from `source`,
+    unless the folder has begun that run or control itself; a run is taken up to its first missing point. Returns the
+    (model, seed) taken."""
     out, steps, want = Path(out), plan.steps(), {float(f) for f in plan.fractions}
     controls = {(CONTROL_OF[m], s) for m, k in plan.models.items() for s in range(k)} | {("background-subtraction", 0)}
     runs = {(m, s) for m, k in plan.models.items() for s in range(k)}
@@ -356,11 +385,15 @@ def reuse_points(out, published: list[dict], plan: CurvePlan, source: str = "pub
     full = lambda pts, n: {float(r["fraction"]) for r in pts.get(n, [])} >= want
     taken = []
     for (m, s), pts in by.items():
-        need = [0] if (m, s) in controls else steps[:MIN_POINTS] if (m, s) in runs else None
-        if need is None or not all(full(pts, n) for n in need): continue
-        if (out / "runs" / f"{m}-s{s}").exists() or any(_point_file(out, m, s, n).exists() for n in [0, *steps]):
-            continue
-        for n in (need if need == [0] else [n for n in steps if full(pts, n)]):
+        if (m, s) in controls: have = [0] if full(pts, 0) else []
+        elif (m, s) in runs:
+            have = steps[:next((j for j, n in enumerate(steps) if not full(pts, n)), len(steps))]
+            if len(have) < min(MIN_POINTS, len(steps)): continue
+            if precision and any(r.get("precision") != precision for n in have for r in pts[n]): continue
+        else: continue
+        if not have or (out / "runs" / f"{m}-s{s}").exists() or any(_point_file(out, m, s, n).exists()
+                                                                      for n in [0, *steps]): continue
+        for n in have:
             rows = [dict(r, seed=s, steps=n, fraction=float(r["fraction"])) for r in pts[n]
                     if float(r["fraction"]) in want]
             save_json({"rows": rows, "reused": source}, _point_file(out, m, s, n))
