@@ -9,11 +9,12 @@ from pathlib import Path
 from .core import TvtiError
 from .synth import synthesize
 from .variants import VARIANTS
-from .pose import CONTROLS
+import numpy as np
+from .pose import CONTROLS, MASK_KEYS
 
 # %% auto #0
 __all__ = ['H36M_MODELS', 'DIVE_MODELS', 'CONTROL_OF', 'PAPER_NMPJPE', 'RATIOS', 'PLANS', 'BenchPlan', 'data_kind',
-           'make_bench_data']
+           'make_bench_data', 'summarise', 'ratios', 'ratios_markdown', 'against_controls', 'controls_markdown']
 
 # %% ../nbs/14b_benchplan.ipynb #bffb38f1
 # ours-fg and ours-dive-fg: our ablations
@@ -80,3 +81,65 @@ def _out_folder(out) -> Path:
         raise TvtiError(f"--out {out}: is a file; expected a folder for the benchmark's output")
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+# %% ../nbs/14b_benchplan.ipynb #a8d2e6b4
+def summarise(rows):
+    "DataFrame: mean and std over seeds of each metric, per model and fraction."
+    import pandas as pd
+    df = pd.DataFrame(rows)
+    for k in ("box_iou", *MASK_KEYS):   # rows written before masks were scored by precision and recall have none
+        if k not in df: df[k] = float("nan")
+    g = df.groupby(["model", "fraction"], sort=False)
+    res = g[["mpjpe", "n_mpjpe", "p_mpjpe", "box_iou", *MASK_KEYS]].agg(["mean", "std"])
+    res[("seeds", "n")] = g.size()
+    return res
+
+def _pm(m, s): return f"{m:.1f}" if not np.isfinite(s) else f"{m:.1f} ± {s:.1f}"
+
+def ratios(rows, fraction: float = 1.0, metric: str = "n_mpjpe") -> list[dict]:
+    """The headline comparisons: per-seed ratio of `metric` (model a over model b) at `fraction`, mean and std over
+    seeds."""
+    val = {(r["model"], r["seed"]): r[metric] for r in rows if r["fraction"] == fraction}
+    out = []
+    for a, b in RATIOS:
+        q = [val[(a, sd)] / val[(b, sd)] for (m, sd) in val if m == a and (b, sd) in val]
+        if q: out.append(dict(a=a, b=b, ours=float(np.mean(q)),
+                              std=float(np.std(q, ddof=1)) if len(q) > 1 else float("nan"), seeds=len(q),
+                              paper=PAPER_NMPJPE[a] / PAPER_NMPJPE[b]))
+    return out
+
+def ratios_markdown(rs: list[dict]) -> str:
+    lines = ["| comparison (N-MPJPE, all labels) | TVTI-Synth | paper |", "|---|---|---|"]
+    for r in rs:
+        lines.append(f"| {r['a']} / {r['b']} | {r['ours']:.2f}"
+                     + (f" ± {r['std']:.2f}" if np.isfinite(r["std"]) else "") + f" | {r['paper']:.2f} |")
+    return "\n".join(lines)
+
+def against_controls(rows, fraction: float = 1.0, metric: str = "n_mpjpe") -> list[dict]:
+    """Each model against the untrained network of its family (`CONTROL_OF`) at `fraction`: the gap (control - model,
+    mm, means over seeds), the spread (the larger standard deviation over seeds of the two), and whether the gap is
+    larger (None with a single seed: there is no spread to compare with)."""
+    s = summarise([r for r in rows if r["fraction"] == fraction])
+    have = set(s.index.get_level_values(0))
+    out = []
+    for m in [m for m in dict.fromkeys(r["model"] for r in rows) if m in CONTROL_OF and CONTROL_OF[m] in have]:
+        c = CONTROL_OF[m]
+        (mm, ms), (cm, cs) = [(s.loc[(x, fraction), (metric, "mean")], s.loc[(x, fraction), (metric, "std")])
+                              for x in (m, c)]
+        spread = float(np.nanmax([ms, cs])) if np.isfinite([ms, cs]).any() else float("nan")
+        gap = float(cm - mm)
+        out.append(dict(model=m, control=c, model_mean=float(mm), control_mean=float(cm), gap=gap, spread=spread,
+                        beats=bool(gap > spread) if np.isfinite(spread) else None))
+    return out
+
+def controls_markdown(cs: list[dict]) -> str:
+    lines = ["| model | N-MPJPE, all labels | its untrained control | control's N-MPJPE | gap (control - model) "
+             "| spread over seeds | beats the control by more than the spread? |",
+             "|---|---|---|---|---|---|---|"]
+    for c in cs:
+        lines.append(f"| {c['model']} | {c['model_mean']:.1f} | {c['control']} | {c['control_mean']:.1f} "
+                     f"| {c['gap']:+.1f} | "
+                     + (f"{c['spread']:.1f}" if np.isfinite(c["spread"]) else "- (one seed)") + " | "
+                     + ("cannot tell (one seed)" if c["beats"] is None else "yes" if c["beats"] else "**no**") + " |")
+    return "\n".join(lines)
+

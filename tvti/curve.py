@@ -14,7 +14,8 @@ from .core import TvtiError, save_json, load_json, atomic_write, prefer_channels
 from .train import train, load_checkpoint
 from .pose import evaluate, image_free_levels, load_run, MASK_KEYS, control_source
 from .analysis import identity_analysis, within_video_gain
-from .benchplan import PLANS, CONTROL_OF, make_bench_data, _out_folder, _train_args
+from .benchplan import (PLANS, CONTROL_OF, make_bench_data, _out_folder, _train_args, ratios, ratios_markdown,
+                            against_controls, controls_markdown, _pm)
 
 # %% auto #0
 __all__ = ['CURVE_MODELS', 'PLATEAU_GAIN', 'MIN_POINTS', 'CURVE_FIELDS', 'CurvePlan', 'kept_path', 'train_to', 'evaluate_point',
@@ -169,7 +170,6 @@ def read_at_plateau(rows, seeds: dict | None = None, fraction: float = 1.0) -> d
     """{"rows": the rows of each model at its plateau (`plateau`) and of the controls, "ratios": the paper's ratios
     between them at `fraction`, "by_steps": {steps: the ratios at that step}, "controls": each model against its
     untrained control}."""
-    from tvti.bench import ratios, against_controls
     p = plateau(rows, seeds)
     rows = [dict(r, seed=int(r["seed"]), steps=int(r["steps"]), fraction=float(r["fraction"])) for r in rows]
     sel = [r for r in rows if r["steps"] == 0 or (r["model"] in p and r["steps"] == p[r["model"]]["steps"])]
@@ -191,7 +191,6 @@ def read_at_plateau(rows, seeds: dict | None = None, fraction: float = 1.0) -> d
 def plateau_markdown(rows, seeds: dict | None = None) -> str:
     "`read_at_plateau` as the tables of `plateau.md`."
     import pandas as pd
-    from tvti.bench import ratios_markdown, controls_markdown, _pm
     r = read_at_plateau(rows, seeds)
     df = pd.DataFrame(r["rows"])
     fr = sorted(df["fraction"].unique(), reverse=True)
