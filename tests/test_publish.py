@@ -53,3 +53,15 @@ def test_publish_curve_merges_runs_and_redraws(tmp_path):
     md = (dst / "plateau.md").read_text()
     assert "| ours | 2000 (plateau) | 1000 | 2 | 165.0 ± 7.1 | 165.0 ± 7.1 |" in md, md
     assert not [p.name for p in dst.iterdir() if p.name not in ("curve.csv", "curve.png", "curve.json", "plateau.md")]
+    # a folder of another plan, or of other frames, is not merged into the published curve
+    from tvti.core import TvtiError
+    other = tmp_path / "other"; other.mkdir()
+    (other / "curve.csv").write_text((src / "curve.csv").read_text())
+    fp = {"S1_walking.v0": [9.0, 9.0, 9.0]}
+    (dst / "curve.json").write_text(json.dumps(dict(info, data_fingerprint=fp)))
+    for change, says in (({"plan": dict(asdict(plan), phi_steps=7)}, "another plan"),
+                         ({"data_fingerprint": {"S1_walking.v0": [1.0, 2.0, 3.0]}}, "measured on other data")):
+        (other / "curve.json").write_text(json.dumps({**info, "data_fingerprint": fp, **change}))
+        try: publish_curve(other, dst)
+        except TvtiError as e: assert says in str(e), e
+        else: raise AssertionError(f"merged a folder of {says}")

@@ -29,11 +29,16 @@ def publish_curve(src: Path, dst: Path):
     import pandas as pd, matplotlib.pyplot as plt
     from dataclasses import asdict
     from tvti.core import load_json, save_json, atomic_write
-    from tvti.curve import merge_runs, plot_curve, plateau, past_plateau, plateau_markdown, CURVE_FIELDS, CurvePlan
+    from tvti.curve import (merge_runs, plot_curve, plateau, past_plateau, plateau_markdown, CURVE_FIELDS, CurvePlan,
+                            published_curve, published_rows)
     read = lambda f: pd.read_csv(f).to_dict("records") if f.is_file() else []      # pandas 3 reads floats exactly
-    rows = merge_runs(read(dst / "curve.csv"), read(src / "curve.csv"))
     info = load_json(src / "curve.json")
     plan = CurvePlan(**{**info["plan"], "fractions": tuple(info["plan"]["fractions"])})
+    if (dst / "curve.csv").is_file() and (dst / "curve.json").is_file():
+        path, old = published_curve(dst, plan)                                    # the same plan ...
+        if old.get("data_fingerprint"):                                           # ... and the same data
+            published_rows(path, old, info["image_free_levels"], info.get("data_fingerprint") or {})
+    rows = merge_runs(read(dst / "curve.csv"), read(src / "curve.csv"))
     df = pd.DataFrame(rows, columns=CURVE_FIELDS)
     fig = plot_curve(rows, levels=info["image_free_levels"], seeds=plan.models)
     md = plateau_markdown(rows, plan.models)
@@ -59,7 +64,10 @@ def main(argv):
     if missing:
         sys.exit(f"publish: {src} lacks {', '.join(missing)}: is it a finished {argv[0]} output folder?")
     dst.mkdir(parents=True, exist_ok=True)
-    if argv[0] == "curve": return publish_curve(src, dst)
+    if argv[0] == "curve":
+        from tvti.core import TvtiError
+        try: return publish_curve(src, dst)
+        except TvtiError as e: sys.exit(f"publish: {e}")
     for f in files:
         shutil.copyfile(src / f, dst / f"{f}.new")
         (dst / f"{f}.new").replace(dst / f)

@@ -174,7 +174,8 @@ def read_at_plateau(rows, seeds: dict | None = None, fraction: float = 1.0) -> d
     rows = [dict(r, seed=int(r["seed"]), steps=int(r["steps"]), fraction=float(r["fraction"])) for r in rows]
     sel = [r for r in rows if r["steps"] == 0 or (r["model"] in p and r["steps"] == p[r["model"]]["steps"])]
     n_seeds = {}
-    for r in rows: n_seeds.setdefault(r["model"], {}).setdefault(r["steps"], set()).add(r["seed"])
+    for r in rows:
+        if r["fraction"] == 1.0: n_seeds.setdefault(r["model"], {}).setdefault(r["steps"], set()).add(r["seed"])
     # the steps every seed of a model has reached (as `plateau` counts them)
     full = {m: {n for n, ss in d.items() if len(ss) >= ((seeds or {}).get(m) or max(map(len, d.values())))}
             for m, d in n_seeds.items()}
@@ -182,9 +183,12 @@ def read_at_plateau(rows, seeds: dict | None = None, fraction: float = 1.0) -> d
     for n in sorted({r["steps"] for r in rows if r["steps"] > 0}):
         at = [r for r in rows if r["steps"] == n and n in full[r["model"]]]
         if rs := ratios(at, fraction): by[n] = rs
-    val = {m: min(((np.mean([r["val_n_mpjpe"] for r in rows if r["model"] == m and r["steps"] == n
-                             and r["fraction"] == 1.0]), n) for n in ns if n > 0), default=(np.nan, None))[1]
-           for m, ns in full.items()}
+    def mean_val(m, n):
+        v = [x for r in rows if r["model"] == m and r["steps"] == n and r["fraction"] == 1.0
+             and np.isfinite(x := float(r.get("val_n_mpjpe", np.nan)))]
+        return float(np.mean(v)) if v else np.nan
+    val = {m: min(((v, n) for n in sorted(ns) if n > 0 and np.isfinite(v := mean_val(m, n))),
+                  default=(np.nan, None))[1] for m, ns in full.items()}
     return dict(rows=sel, plateau=p, best_val=val, ratios=ratios(sel, fraction), by_steps=by,
                 controls=against_controls(sel, fraction))
 
@@ -279,7 +283,12 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
                             + "); choose another --out"
                             + (f", or continue it with --precision {old['precision']}"
                                if diff == ["precision"] else ""))
-    else: save_json(saved, out / "plan.json")
+    else:
+        # a folder without a plan of its own, e.g. a published curve: never written over
+        if any((out / f).exists() for f in ("curve.csv", "curve.json")):
+            raise TvtiError(f"{out}: holds a curve that tvti-bench --curve did not start here (no plan.json); "
+                            "choose another --out")
+        save_json(saved, out / "plan.json")
     data = Path(data) if data is not None else make_bench_data(out, PLANS["full"], ("h36m",), progress)["h36m"]
     ds = load_dataset(data)
     if not any(s.split == "val" for s in ds):
@@ -288,7 +297,11 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
     if published is not None:
         rows = published_rows(*published, levels, fingerprint)
         taken = reuse_points(out, rows, plan, source=str(published[0]), precision=precision)
-        if progress: print(f"{out}: took {len(taken)} runs and controls from {published[0]}")
+        left = [f"{m}-s{s}" for m, k in plan.models.items() for s in range(k) if (m, s) not in taken
+                and not any(_reused(out, m, s, n) for n in plan.steps())]
+        if progress: print(f"{out}: took {len(taken)} runs and controls from {published[0]}"
+                           + (f"; trained from step 0 (fewer than {MIN_POINTS} points there, another precision, or "
+                              f"begun here): {', '.join(left)}" if left else ""))
     t0 = time.time()
     seconds = load_json(out / "curve.json").get("seconds", 0.0) if (out / "curve.json").exists() else 0.0
     controls = (sorted({(CONTROL_OF[m], s) for m, k in plan.models.items() for s in range(k)})
@@ -310,7 +323,9 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
         # a reused run has no kept states here: it trains again from step 0, and its reused points are evaluated again
         # from that training and saved together, this point last, so that no run mixes two trainings
         again = [k for k in plan.steps() if k != n and _reused(out, m, s, k)] if n else []
-        begun = bool(again) and (out / "runs" / f"{m}-s{s}").exists()        # a redo that stopped: finish it
+        # a redo that stopped (or a state kept before its point was written): finish it
+        begun = bool(again) and (out / "runs" / f"{m}-s{s}").exists() or bool(n) and kept_path(
+            out / "runs" / f"{m}-s{s}", n).exists()
         # more than a doubling past the plateau
         if n and not begun and past_plateau(_all_rows(out), m, n, plan.models, plan.first): continue
         done = {}
@@ -367,7 +382,7 @@ def published_rows(path: Path, info: dict, levels: dict, fingerprint: dict) -> l
             if s not in fp or not np.allclose(fp[s], c, atol=0.05)]
     bad += [f"{s} there, not here" for s in fp if s not in fingerprint]
     if bad: raise TvtiError(f"{path}: measured on other data ({len(bad)} differences, e.g. {'; '.join(bad[:2])})")
-    try: return pd.read_csv(path, float_precision="round_trip").to_dict("records")
+    try: return pd.read_csv(path).to_dict("records")                 # pandas 3 reads floats exactly
     except (ValueError, OSError) as e: raise TvtiError(f"{path}: unreadable curve.csv ({e})") from None
 
 def reuse_points(out, published: list[dict], plan: CurvePlan, source: str = "published",
