@@ -324,8 +324,8 @@ def run_curve(out="tvti-curve-out", plan: CurvePlan | None = None, data=None, bf
         # from that training and saved together, this point last, so that no run mixes two trainings
         again = [k for k in plan.steps() if k != n and _reused(out, m, s, k)] if n else []
         # a redo that stopped (or a state kept before its point was written): finish it
-        begun = bool(again) and (out / "runs" / f"{m}-s{s}").exists() or bool(n) and kept_path(
-            out / "runs" / f"{m}-s{s}", n).exists()
+        run = out / "runs" / f"{m}-s{s}"
+        begun = (bool(again) and run.exists()) or (bool(n) and kept_path(run, n).exists())
         # more than a doubling past the plateau
         if n and not begun and past_plateau(_all_rows(out), m, n, plan.models, plan.first): continue
         done = {}
@@ -382,8 +382,11 @@ def published_rows(path: Path, info: dict, levels: dict, fingerprint: dict) -> l
             if s not in fp or not np.allclose(fp[s], c, atol=0.05)]
     bad += [f"{s} there, not here" for s in fp if s not in fingerprint]
     if bad: raise TvtiError(f"{path}: measured on other data ({len(bad)} differences, e.g. {'; '.join(bad[:2])})")
-    try: return pd.read_csv(path).to_dict("records")                 # pandas 3 reads floats exactly
+    try: df = pd.read_csv(path)                                       # pandas 3 reads floats exactly
     except (ValueError, OSError) as e: raise TvtiError(f"{path}: unreadable curve.csv ({e})") from None
+    if miss := [c for c in ("model", "seed", "steps", "fraction") if c not in df]:
+        raise TvtiError(f"{path}: not a curve's curve.csv (no column {', '.join(miss)})")
+    return df.to_dict("records")
 
 def reuse_points(out, published: list[dict], plan: CurvePlan, source: str = "published",
                  precision: str | None = None) -> list[tuple[str, int]]:
