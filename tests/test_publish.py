@@ -45,7 +45,8 @@ def test_publish_curve_merges_runs_and_redraws(tmp_path):
     assert info["points"] == 4 + 3 + 1 and info["cpus"] == {"epyc": 5, "xeon": 3}, info
     # the plateau from the merged rows, by the rule worked by hand: both seeds at 500 / 1000 / 2000, means
     # (170 + 150) / 2 = 160, (155 + 140) / 2 = 147.5 (8% better), (160 + 150) / 2 = 155 (worse): the plateau is 2000
-    assert info["plateau"]["ours"] == {"steps": 2000, "plateau": True, "val": 155.0}, info["plateau"]
+    assert info["plateau"]["ours"] == {"steps": 2000, "plateau": True, "val": 155.0,
+                                       "gain": (147.5 - 155.0) / 147.5}, info["plateau"]
     assert info["plateau"] == plateau(got.to_dict("records"), {"ours": 2})
     assert (dst / "curve.png").read_bytes()[:4] == b"\x89PNG"
     # the headline at the plateau: ours at 2000 steps, test N-MPJPE 170 (seed 0, the folder's) and 160 (seed 1); its

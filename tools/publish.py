@@ -41,7 +41,7 @@ def publish_curve(src: Path, dst: Path):
     rows = merge_runs(read(dst / "curve.csv"), read(src / "curve.csv"))
     df = pd.DataFrame(rows, columns=CURVE_FIELDS)
     fig = plot_curve(rows, levels=info["image_free_levels"], seeds=plan.models)
-    md = plateau_markdown(rows, plan.models)
+    md = plateau_markdown(rows, plan.models, plan.cap)
     points = df.drop_duplicates(["model", "seed", "steps"])
     have = {(m, int(n)) for m, n in zip(points["model"], points["steps"])}
     info.update(plan=asdict(plan), plateau=plateau(rows, plan.models), points=len(points),

@@ -105,7 +105,8 @@ def evaluate_point(source, data, model: str, seed: int, steps: int, plan: CurveP
 # %% ../nbs/16_curve.ipynb #700f5d2f
 def plateau(rows, seeds: dict | None = None, gain: float = PLATEAU_GAIN) -> dict:
     """Per model: {"steps": the plateau's step count (or the last complete point's), "plateau": whether it was reached,
-    "val": the mean validation N-MPJPE there}, from the curve's rows at the fraction 1 (controls, at step 0, are left
+    "val": the mean validation N-MPJPE there, "gain": how much better (a fraction) validation read there than one
+    doubling before (None at a first point)}, from the curve's rows at the fraction 1 (controls, at step 0, are left
     out). `seeds`: the planned number of seeds of each model (default: the most any step has); only steps that all of
     them have reached count."""
     import pandas as pd
@@ -119,7 +120,9 @@ def plateau(rows, seeds: dict | None = None, gain: float = PLATEAU_GAIN) -> dict
         v = g[g["steps"].isin(full)].groupby("steps")["val_n_mpjpe"].mean().sort_index()
         hit = [n for (p, a), (n, b) in zip(v.items(), list(v.items())[1:]) if (a - b) / a < gain]
         n = hit[0] if hit else int(v.index[-1])
-        out[m] = {"steps": int(n), "plateau": bool(hit), "val": float(v[n])}
+        k = list(v.index).index(n)
+        out[m] = {"steps": int(n), "plateau": bool(hit), "val": float(v[n]),
+                  "gain": float((v.iloc[k - 1] - v[n]) / v.iloc[k - 1]) if k else None}
     return out
 
 def past_plateau(rows, model: str, steps: int, seeds: dict | None = None, first: int = 500) -> bool:
@@ -147,8 +150,10 @@ def plot_curve(rows, path=None, fraction: float = 1.0, levels: dict | None = Non
             if s.mean().isna().all(): continue
             line, = ax.plot(s.mean().index, s.mean().values, "o-", ms=3, label=m, color=f"C{i}")
             ax.fill_between(s.min().index, s.min().values, s.max().values, alpha=0.2, color=line.get_color())
-            if col == "n_mpjpe" and m in plat and plat[m]["plateau"]:
-                n = plat[m]["steps"]; ax.plot([n], [s.mean()[n]], "*", ms=12, color=line.get_color())
+            if col == "n_mpjpe" and m in plat:
+                n = plat[m]["steps"]; mark = dict(marker="*", ms=12) if plat[m]["plateau"] else dict(marker="o", ms=9)
+                ax.plot([n], [s.mean()[n]], ls="", mfc="none" if not plat[m]["plateau"] else None,
+                        color=line.get_color(), **mark)
         for j, (m, g) in enumerate(controls.groupby("model", sort=False)):
             v = g[col].mean()
             if np.isfinite(v): ax.axhline(v, ls="--", lw=1, color=f"C{j + 5}", label=m)
@@ -158,8 +163,8 @@ def plot_curve(rows, path=None, fraction: float = 1.0, levels: dict | None = Non
         ticks = sorted(trained["steps"].unique())
         if ticks: ax.set_xticks(ticks, [f"{n / 1000:g}k" if n >= 1000 else str(n) for n in ticks]); ax.minorticks_off()
     axs[0].legend(fontsize=7, ncol=2); axs[1].legend(fontsize=6)
-    fig.suptitle("Learning curves (* the plateau: the first doubling that improves validation N-MPJPE by less than 3%)",
-                 fontsize=9)
+    fig.suptitle("Learning curves (* the plateau: the first doubling that improves validation N-MPJPE by less than 3%; "
+                 "o: no plateau yet, the last point every seed has reached)", fontsize=9)
     fig.tight_layout()
     if path is not None:
         with atomic_write(path) as f: fig.savefig(f, format="png", dpi=90)
@@ -192,8 +197,8 @@ def read_at_plateau(rows, seeds: dict | None = None, fraction: float = 1.0) -> d
     return dict(rows=sel, plateau=p, best_val=val, ratios=ratios(sel, fraction), by_steps=by,
                 controls=against_controls(sel, fraction))
 
-def plateau_markdown(rows, seeds: dict | None = None) -> str:
-    "`read_at_plateau` as the tables of `plateau.md`."
+def plateau_markdown(rows, seeds: dict | None = None, cap: int | None = None) -> str:
+    "`read_at_plateau` as the tables of `plateau.md`; a model read at `cap` without a plateau says so."
     import pandas as pd
     r = read_at_plateau(rows, seeds)
     df = pd.DataFrame(r["rows"])
@@ -206,7 +211,9 @@ def plateau_markdown(rows, seeds: dict | None = None) -> str:
     order = {m: k for k, m in enumerate([*CURVE_MODELS, *CONTROL_OF.values(), "background-subtraction"])}
     for m, g in sorted(df.groupby("model", sort=False), key=lambda x: order.get(x[0], len(order))):
         p = r["plateau"].get(m)
-        at = (f"{p['steps']}" + (" (plateau)" if p["plateau"] else " (no plateau yet)") if p else
+        why = "the cap, no plateau" if cap and p and p["steps"] >= cap else "no plateau yet"
+        last = f": validation {p['gain']:.1%} better over the last doubling" if p and p["gain"] is not None else ""
+        at = (f"{p['steps']}" + (" (plateau)" if p["plateau"] else f" ({why}{last})") if p else
               "no network" if m == "background-subtraction" else "untrained")
         g1 = g[g["fraction"] == 1.0]
         out.append(f"| {m} | {at} | {r['best_val'].get(m) or '-'} | {g1['seed'].nunique()} | "
@@ -248,7 +255,7 @@ def _write_outputs(out: Path, plan: CurvePlan, levels: dict, seconds: float, com
     rows = _all_rows(out)
     with atomic_write(out / "curve.csv", "w") as f: pd.DataFrame(rows, columns=CURVE_FIELDS).to_csv(f, index=False)
     plt.close(plot_curve(rows, out / "curve.png", levels=levels, seeds=plan.models))
-    with atomic_write(out / "plateau.md", "w") as f: f.write(plateau_markdown(rows, plan.models) + "\n")
+    with atomic_write(out / "plateau.md", "w") as f: f.write(plateau_markdown(rows, plan.models, plan.cap) + "\n")
     plat = plateau(rows, plan.models)
     skipped = {m: [n for n in plan.steps() if past_plateau(rows, m, n, plan.models, plan.first)
                    and not any(_point_file(out, m, s, n).exists() for s in range(k))] for m, k in plan.models.items()}
