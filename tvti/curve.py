@@ -162,10 +162,11 @@ def plot_curve(rows, path=None, fraction: float = 1.0, levels: dict | None = Non
         ax.set_xscale("log", base=2); ax.set_xlabel("training steps"); ax.set_title(title, fontsize=9)
         ticks = sorted(trained["steps"].unique())
         if ticks: ax.set_xticks(ticks, [f"{n / 1000:g}k" if n >= 1000 else str(n) for n in ticks]); ax.minorticks_off()
-    axs[0].legend(fontsize=7, ncol=2); axs[1].legend(fontsize=6)
+    handles, labels = axs[0].get_legend_handles_labels()                   # one legend for the three panels, below
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), fontsize=8, frameon=False)
     fig.suptitle("Learning curves (* the plateau: the first doubling that improves validation N-MPJPE by less than 3%; "
                  "o: no plateau yet, the last point every seed has reached)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04 * (1 + (len(labels) - 1) // 6), 1, 1))
     if path is not None:
         with atomic_write(path) as f: fig.savefig(f, format="png", dpi=90)
     return fig
